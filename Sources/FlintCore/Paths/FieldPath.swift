@@ -1,0 +1,92 @@
+/// A path to a field inside a document: `a.b.c`, with back-quoted segments for other characters.
+public struct FieldPath: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public private(set) var segments: [String]
+
+    public init(_ segments: [String]) { self.segments = segments }
+
+    public static let maxBytes = 1500
+    /// The special path naming a document's key.
+    public static let documentKey = FieldPath(["__name__"])
+
+    public var isDocumentKey: Bool { segments == ["__name__"] }
+    public var first: String { segments.first ?? "" }
+    public var count: Int { segments.count }
+    public var parent: FieldPath { FieldPath(Array(segments.dropLast())) }
+
+    public func isPrefix(of other: FieldPath) -> Bool {
+        other.segments.count >= segments.count && other.segments.starts(with: segments)
+    }
+
+    /// The canonical string form, quoting only the segments that need it.
+    public var description: String { segments.map(Self.quoteIfNeeded).joined(separator: ".") }
+
+    public static func < (lhs: FieldPath, rhs: FieldPath) -> Bool {
+        for (a, b) in zip(lhs.segments, rhs.segments) where a != b {
+            return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+        }
+        return lhs.segments.count < rhs.segments.count
+    }
+
+    static func isSimple(_ segment: String) -> Bool {
+        guard let first = segment.utf8.first else { return false }
+        func letter(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 }
+        return letter(first) && segment.utf8.allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) }
+    }
+
+    static func quoteIfNeeded(_ segment: String) -> String {
+        if isSimple(segment) { return segment }
+        var out = "`"
+        for ch in segment {
+            if ch == "`" || ch == "\\" { out.append("\\") }
+            out.append(ch)
+        }
+        return out + "`"
+    }
+}
+
+extension FieldPath {
+    /// Parses a field path as the API spells it: dot-separated, simple segments bare, others back-quoted.
+    public init(parsing string: String) throws(FirestoreError) {
+        func bad(_ why: String) -> FirestoreError { .invalidArgument("Invalid field path \"\(string)\": \(why).") }
+        if string.isEmpty { throw bad("it is empty") }
+        if string.utf8.count > Self.maxBytes { throw bad("it is longer than \(Self.maxBytes) bytes") }
+        var segments: [String] = []
+        var chars = Array(string)[...]
+        while true {
+            var segment = ""
+            if chars.first == "`" {
+                chars = chars.dropFirst()
+                var closed = false
+                while let ch = chars.popFirst() {
+                    if ch == "\\" {
+                        guard let next = chars.popFirst() else { throw bad("it ends with an unfinished escape") }
+                        segment.append(next)
+                    } else if ch == "`" {
+                        closed = true
+                        break
+                    } else {
+                        segment.append(ch)
+                    }
+                }
+                if !closed { throw bad("a back-quote is not closed") }
+                if let next = chars.first, next != "." { throw bad("characters follow a closing back-quote") }
+            } else {
+                while let ch = chars.first, ch != "." {
+                    segment.append(ch)
+                    chars = chars.dropFirst()
+                }
+                if !segment.isEmpty && !Self.isSimple(segment) {
+                    throw bad("segment \"\(segment)\" must be back-quoted (only [a-zA-Z_][a-zA-Z_0-9]* may stand bare)")
+                }
+            }
+            if segment.isEmpty { throw bad("it has an empty segment") }
+            segments.append(segment)
+            guard chars.popFirst() != nil else { break }  // consumed a "."
+            if chars.isEmpty { throw bad("it has an empty segment") }
+        }
+        self.segments = segments
+    }
+
+    /// A field name used directly as a map key (document fields), which needs no quoting.
+    public init(fieldName: String) { self.segments = [fieldName] }
+}

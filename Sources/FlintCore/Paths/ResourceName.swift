@@ -1,0 +1,79 @@
+/// Parsing and validation of full resource names `projects/{p}/databases/{d}/documents/{path}`.
+public enum ResourceName {
+    /// Production's limits on names and ids.
+    public static let maxNameBytes = 6 * 1024
+    public static let maxIDBytes = 1500
+    public static let maxDepth = 100
+
+    /// Splits a database name `projects/{p}/databases/{d}`.
+    public static func database(_ name: String) throws(FirestoreError) -> DatabaseID {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "projects", parts[2] == "databases", !parts[1].isEmpty, !parts[3].isEmpty
+        else { throw .invalidArgument("Invalid database name \"\(name)\": expected projects/{project}/databases/{database}.") }
+        return DatabaseID(project: String(parts[1]), database: String(parts[3]))
+    }
+
+    /// Splits any name below a database's documents root (the root itself included).
+    public static func parse(_ name: String) throws(FirestoreError) -> (DatabaseID, ResourcePath) {
+        let parts = name.split(separator: "/", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count >= 5, parts[0] == "projects", parts[2] == "databases", parts[4] == "documents",
+            !parts[1].isEmpty, !parts[3].isEmpty
+        else {
+            throw .invalidArgument(
+                "Invalid resource name \"\(name)\": expected projects/{project}/databases/{database}/documents/{path}.")
+        }
+        let db = DatabaseID(project: String(parts[1]), database: String(parts[3]))
+        let rest = parts.count == 6 ? String(parts[5]) : ""
+        if parts.count == 6 && rest.isEmpty {
+            throw .invalidArgument("Invalid resource name \"\(name)\": it ends with \"/\".")
+        }
+        let path = try ResourcePath.parse(rest, context: name)
+        return (db, path)
+    }
+
+    /// A document name: an even, non-zero number of valid segments.
+    public static func document(_ name: String) throws(FirestoreError) -> (DatabaseID, ResourcePath) {
+        let (db, path) = try parse(name)
+        guard path.isDocument else {
+            throw .invalidArgument(
+                "Document name \"\(name)\" is not a document path: a document path has an even number of segments (collection/document).")
+        }
+        try validate(path, name: name)
+        return (db, path)
+    }
+
+    /// A parent of collections: the documents root or a document.
+    public static func parent(_ name: String) throws(FirestoreError) -> (DatabaseID, ResourcePath) {
+        let (db, path) = try parse(name)
+        guard path.isEmpty || path.isDocument else {
+            throw .invalidArgument(
+                "Parent \"\(name)\" is not a document or the documents root: it has an odd number of segments.")
+        }
+        try validate(path, name: name)
+        return (db, path)
+    }
+
+    /// Checks production's rules for every id on a path and for the whole name.
+    public static func validate(_ path: ResourcePath, name: String) throws(FirestoreError) {
+        if name.utf8.count > maxNameBytes {
+            throw .invalidArgument("Resource name \"\(name.prefix(64))…\" is longer than \(maxNameBytes) bytes.")
+        }
+        if path.count / 2 > maxDepth {
+            throw .invalidArgument("Resource name \"\(name)\" is nested deeper than \(maxDepth) subcollections.")
+        }
+        for segment in path.segments { try validateID(segment) }
+    }
+
+    /// Checks a single collection or document id.
+    public static func validateID(_ id: String) throws(FirestoreError) {
+        if id.isEmpty { throw .invalidArgument("A collection or document id must not be empty.") }
+        if id == "." || id == ".." { throw .invalidArgument("Resource id \"\(id)\" is invalid: \".\" and \"..\" are not allowed.") }
+        if id.contains("/") { throw .invalidArgument("Resource id \"\(id)\" is invalid: it contains \"/\".") }
+        if id.utf8.count > maxIDBytes {
+            throw .invalidArgument("Resource id \"\(id.prefix(32))…\" is longer than \(maxIDBytes) bytes.")
+        }
+        if id.count >= 4 && id.hasPrefix("__") && id.hasSuffix("__") {
+            throw .invalidArgument("Resource id \"\(id)\" is invalid because it is reserved (matches __.*__).")
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import FlintProto
+
+/// Production's limits on what a document may hold, checked before anything is stored, and the
+/// normalisation every stored value gets (microsecond timestamps, -0.0 as 0.0).
+public enum DocumentValidation {
+    public static let maxDocumentBytes = 1_048_576
+    public static let maxValueBytes = 1_048_487
+    public static let maxDepth = 20
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z.
+    public static let minSeconds: Int64 = -62_135_596_800
+    public static let maxSeconds: Int64 = 253_402_300_799
+
+    /// Validates and normalises a document's fields; throws naming the first offending field.
+    public static func normalized(_ fields: Fields, documentName: String) throws(FirestoreError) -> Fields {
+        var out = fields
+        for (key, value) in fields {
+            out[key] = try normalized(value, path: [key], depth: 1)
+        }
+        let size = documentSize(name: documentName, fields: out)
+        if size > maxDocumentBytes {
+            throw .invalidArgument(
+                "Document \"\(documentName)\" cannot be written because its size (\(size) bytes) exceeds the maximum allowed size of \(maxDocumentBytes) bytes."
+            )
+        }
+        return out
+    }
+
+    static func describe(_ path: [String]) -> String { FieldPath(path).description }
+
+    /// Validates and normalises one value (also used for transform operands and query values).
+    public static func normalized(_ value: FirestoreValue, path: [String], depth: Int, inArray: Bool = false)
+        throws(FirestoreError) -> FirestoreValue
+    {
+        if let key = path.last, key.isEmpty {
+            throw .invalidArgument("Field name at \"\(describe(path.dropLast()))\" is empty: field names must not be empty.")
+        }
+        switch value.valueType {
+        case nil:
+            throw .invalidArgument("Value for field \"\(describe(path))\" has no type: set exactly one of its value fields.")
+        case .doubleValue(let d) where d == 0 && d.sign == .minus:
+            return .double(0)
+        case .stringValue(let s) where s.utf8.count > maxValueBytes:
+            throw .invalidArgument("The value of field \"\(describe(path))\" is longer than \(maxValueBytes) bytes.")
+        case .bytesValue(let b) where b.count > maxValueBytes:
+            throw .invalidArgument("The value of field \"\(describe(path))\" is longer than \(maxValueBytes) bytes.")
+        case .timestampValue(let t):
+            guard t.seconds >= minSeconds, t.seconds <= maxSeconds, t.nanos >= 0, t.nanos < 1_000_000_000 else {
+                throw .invalidArgument(
+                    "Timestamp for field \"\(describe(path))\" is out of range: it must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z."
+                )
+            }
+            if t.nanos % 1000 == 0 { return value }
+            return .timestamp(ProtoTimestamp(seconds: t.seconds, nanos: t.nanos - t.nanos % 1000))
+        case .geoPointValue(let g):
+            guard g.latitude >= -90, g.latitude <= 90, g.longitude >= -180, g.longitude <= 180 else {
+                throw .invalidArgument(
+                    "GeoPoint for field \"\(describe(path))\" is out of range: latitude must lie in [-90, 90] and longitude in [-180, 180]."
+                )
+            }
+            return value
+        case .referenceValue(let r):
+            do {
+                _ = try ResourceName.document(r)
+            } catch {
+                throw .invalidArgument("Reference value for field \"\(describe(path))\" is not a valid document name: \(error.message)")
+            }
+            return value
+        case .arrayValue(let a):
+            if inArray {
+                throw .invalidArgument("Field \"\(describe(path))\" holds an array directly inside an array, which is not allowed.")
+            }
+            try checkDepth(depth, path)
+            var copy = a
+            for i in copy.values.indices {
+                copy.values[i] = try normalized(copy.values[i], path: path, depth: depth + 1, inArray: true)
+            }
+            return .with { $0.arrayValue = copy }
+        case .mapValue(let m):
+            try checkDepth(depth, path)
+            var copy = m
+            for (k, v) in m.fields {
+                copy.fields[k] = try normalized(v, path: path + [k], depth: depth + 1)
+            }
+            return .with { $0.mapValue = copy }
+        default:
+            return value
+        }
+    }
+
+    static func checkDepth(_ depth: Int, _ path: [String]) throws(FirestoreError) {
+        if depth > maxDepth {
+            throw .invalidArgument(
+                "Field \"\(describe(path))\" is nested too deeply: maps and arrays may nest at most \(maxDepth) levels.")
+        }
+    }
+
+    /// Production's storage size: name + fields + 32 bytes.
+    public static func documentSize(name: String, fields: Fields) -> Int {
+        nameSize(name) + fieldsSize(fields) + 32
+    }
+
+    static func nameSize(_ name: String) -> Int {
+        // Each path segment counts its bytes + 1, plus 16 for the name itself.
+        let relative = name.split(separator: "/").dropFirst(5)
+        return relative.reduce(16) { $0 + $1.utf8.count + 1 }
+    }
+
+    static func fieldsSize(_ fields: Fields) -> Int {
+        fields.reduce(0) { $0 + $1.key.utf8.count + 1 + valueSize($1.value) }
+    }
+
+    static func valueSize(_ value: FirestoreValue) -> Int {
+        switch value.valueType {
+        case .nullValue, .booleanValue, nil: 1
+        case .integerValue, .doubleValue, .timestampValue: 8
+        case .stringValue(let s): s.utf8.count + 1
+        case .bytesValue(let b): b.count
+        case .referenceValue(let r): nameSize(r)
+        case .geoPointValue: 16
+        case .arrayValue(let a): a.values.reduce(0) { $0 + valueSize($1) }
+        case .mapValue(let m): fieldsSize(m.fields)
+        }
+    }
+}

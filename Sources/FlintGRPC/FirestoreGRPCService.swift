@@ -1,0 +1,121 @@
+import FlintCore
+import FlintProto
+import FlintService
+import GRPCCore
+import SwiftProtobuf
+
+/// `google.firestore.v1.Firestore` over gRPC, translating to the same `FirestoreService` REST uses.
+public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtocol {
+    let service: FirestoreService
+
+    public init(service: FirestoreService) { self.service = service }
+
+    static func callContext(_ metadata: Metadata) -> CallContext {
+        CallContext(isAdmin: metadata[stringValues: "authorization"].contains { $0 == "Bearer owner" })
+    }
+
+    func unary<Req: Sendable, Resp: Sendable>(
+        _ request: ServerRequest<Req>, _ body: (Req, CallContext) async throws -> Resp
+    ) async throws -> ServerResponse<Resp> {
+        do {
+            return ServerResponse(message: try await body(request.message, Self.callContext(request.metadata)))
+        } catch {
+            throw GRPCStatusMapping.rpcError(error)
+        }
+    }
+
+    func stream<Req: Sendable, Resp: Sendable>(
+        _ request: ServerRequest<Req>, _ body: (Req, CallContext) async throws -> [Resp]
+    ) async throws -> StreamingServerResponse<Resp> {
+        do {
+            let messages = try await body(request.message, Self.callContext(request.metadata))
+            return StreamingServerResponse { writer in
+                try await writer.write(contentsOf: messages)
+                return [:]
+            }
+        } catch {
+            throw GRPCStatusMapping.rpcError(error)
+        }
+    }
+
+    static func unimplemented(_ what: String) -> RPCError {
+        RPCError(code: .unimplemented, message: "\(what) is not supported yet by this server.")
+    }
+
+    public func getDocument(request: ServerRequest<Google_Firestore_V1_GetDocumentRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Firestore_V1_Document>
+    { try await unary(request) { try await service.getDocument($0, context: $1) } }
+
+    public func listDocuments(request: ServerRequest<Google_Firestore_V1_ListDocumentsRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Firestore_V1_ListDocumentsResponse>
+    { try await unary(request) { try await service.listDocuments($0, context: $1) } }
+
+    public func updateDocument(request: ServerRequest<Google_Firestore_V1_UpdateDocumentRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Firestore_V1_Document>
+    { try await unary(request) { try await service.updateDocument($0, context: $1) } }
+
+    public func deleteDocument(request: ServerRequest<Google_Firestore_V1_DeleteDocumentRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Protobuf_Empty>
+    {
+        try await unary(request) {
+            try await service.deleteDocument($0, context: $1)
+            return Google_Protobuf_Empty()
+        }
+    }
+
+    public func createDocument(request: ServerRequest<Google_Firestore_V1_CreateDocumentRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Firestore_V1_Document>
+    { try await unary(request) { try await service.createDocument($0, context: $1) } }
+
+    public func batchGetDocuments(
+        request: ServerRequest<Google_Firestore_V1_BatchGetDocumentsRequest>, context: ServerContext
+    ) async throws -> StreamingServerResponse<Google_Firestore_V1_BatchGetDocumentsResponse> {
+        try await stream(request) { try await service.batchGetDocuments($0, context: $1) }
+    }
+
+    public func commit(request: ServerRequest<Google_Firestore_V1_CommitRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Firestore_V1_CommitResponse>
+    { try await unary(request) { try await service.commit($0, context: $1) } }
+
+    public func batchWrite(request: ServerRequest<Google_Firestore_V1_BatchWriteRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Firestore_V1_BatchWriteResponse>
+    { try await unary(request) { try await service.batchWrite($0, context: $1) } }
+
+    public func listCollectionIds(
+        request: ServerRequest<Google_Firestore_V1_ListCollectionIdsRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Google_Firestore_V1_ListCollectionIdsResponse> {
+        try await unary(request) { try await service.listCollectionIDs($0, context: $1) }
+    }
+
+    public func beginTransaction(
+        request: ServerRequest<Google_Firestore_V1_BeginTransactionRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Google_Firestore_V1_BeginTransactionResponse> {
+        throw Self.unimplemented("BeginTransaction")
+    }
+
+    public func rollback(request: ServerRequest<Google_Firestore_V1_RollbackRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Protobuf_Empty>
+    { throw Self.unimplemented("Rollback") }
+
+    public func runQuery(request: ServerRequest<Google_Firestore_V1_RunQueryRequest>, context: ServerContext)
+        async throws -> StreamingServerResponse<Google_Firestore_V1_RunQueryResponse>
+    { throw Self.unimplemented("RunQuery") }
+
+    public func runAggregationQuery(
+        request: ServerRequest<Google_Firestore_V1_RunAggregationQueryRequest>, context: ServerContext
+    ) async throws -> StreamingServerResponse<Google_Firestore_V1_RunAggregationQueryResponse> {
+        throw Self.unimplemented("RunAggregationQuery")
+    }
+
+    public func partitionQuery(request: ServerRequest<Google_Firestore_V1_PartitionQueryRequest>, context: ServerContext)
+        async throws -> ServerResponse<Google_Firestore_V1_PartitionQueryResponse>
+    { throw Self.unimplemented("PartitionQuery") }
+
+    public func write(request: StreamingServerRequest<Google_Firestore_V1_WriteRequest>, context: ServerContext)
+        async throws -> StreamingServerResponse<Google_Firestore_V1_WriteResponse>
+    { throw Self.unimplemented("Write") }
+
+    public func listen(request: StreamingServerRequest<Google_Firestore_V1_ListenRequest>, context: ServerContext)
+        async throws -> StreamingServerResponse<Google_Firestore_V1_ListenResponse>
+    { throw Self.unimplemented("Listen") }
+}

@@ -1,0 +1,49 @@
+import FlintCore
+import FlintProto
+import FlintService
+import Hummingbird
+
+/// The `:verb` calls, whose request message is the JSON body plus the name in the URL.
+extension FirestoreRESTResponder {
+    func verb(_ verb: String, _ call: RESTCall) async throws -> Response {
+        try call.query.only([])
+        switch verb {
+        case "commit":
+            var request = try await call.decode(Google_Firestore_V1_CommitRequest.self)
+            request.database = try databaseName(call)
+            return try call.reply(try await service.commit(request, context: call.context))
+        case "batchGet":
+            var request = try await call.decode(Google_Firestore_V1_BatchGetDocumentsRequest.self)
+            request.database = try databaseName(call)
+            return try call.replyStream(try await service.batchGetDocuments(request, context: call.context))
+        case "batchWrite":
+            var request = try await call.decode(Google_Firestore_V1_BatchWriteRequest.self)
+            request.database = try databaseName(call)
+            return try call.reply(try await service.batchWrite(request, context: call.context))
+        case "listCollectionIds":
+            var request = try await call.decode(Google_Firestore_V1_ListCollectionIdsRequest.self)
+            request.parent = try parentName(call)
+            return try call.reply(try await service.listCollectionIDs(request, context: call.context))
+        case "listen", "write":
+            throw FirestoreError(.unimplemented, "Method \(verb) is only available over gRPC.")
+        default:
+            throw FirestoreError(.unimplemented, "Method \(verb) is not supported yet by this server.")
+        }
+    }
+
+    /// Verbs on the database (`…/documents:commit`) may not name a document path.
+    func databaseName(_ call: RESTCall) throws(FirestoreError) -> String {
+        guard call.path.isEmpty else {
+            throw .invalidArgument("This method applies to \"\(call.database.documentsRoot)\", not to \"\(call.name)\".")
+        }
+        return call.database.resourceName
+    }
+
+    /// Verbs on a parent: the documents root or a document.
+    func parentName(_ call: RESTCall) throws(FirestoreError) -> String {
+        guard call.path.isEmpty || call.path.isDocument else {
+            throw .invalidArgument("Parent \"\(call.name)\" is not a document or the documents root.")
+        }
+        return call.name
+    }
+}

@@ -1,0 +1,80 @@
+import FlintGRPC
+import FlintREST
+import FlintService
+import FlintStore
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// How to run Flint.
+public struct FlintConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port.
+    public var port: Int
+    /// A durable SQLite file; nil keeps the store ephemeral.
+    public var dataPath: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataPath: String? = nil) {
+        self.host = host
+        self.port = port
+        self.dataPath = dataPath
+    }
+}
+
+/// Flint as one service: the store, the Firestore service, and REST plus gRPC on one port.
+///
+/// A write travels: socket → `SharedPortChannel` (sniffed) → `FirestoreRESTResponder` or
+/// `FirestoreGRPCService` → `FirestoreService.commit` → `DocumentStore.write` (one SQLite
+/// transaction: documents, per-field index) → commit observers.
+public struct FlintServer: Service {
+    public let configuration: FlintConfiguration
+    let logger: Logger
+    let onReady: @Sendable (_ port: Int) async -> Void
+
+    public init(
+        configuration: FlintConfiguration, logger: Logger = Logger(label: "flint"),
+        onReady: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let store = try DocumentStore(path: configuration.dataPath)
+        defer { store.close() }
+        let service = FirestoreService(store: store, logger: logger)
+        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        let grpcListener = SharedPortGRPCListener(eventLoopGroup: eventLoopGroup)
+        let grpcServer = GRPCServer(
+            transport: HTTP2ServerTransport.Custom(listenerFactory: grpcListener),
+            services: [FirestoreGRPCService(service: service)])
+        let onReady = self.onReady
+        let app = Application(
+            responder: FirestoreRESTResponder(service: service),
+            server: .restAndGRPC(grpcListener),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [GRPCServerService(server: grpcServer)],
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: logger)
+        try await app.run()
+    }
+}
+
+/// Runs the gRPC server inside the service group and drains it on graceful shutdown.
+struct GRPCServerService<Transport: ServerTransport>: Service {
+    let server: GRPCServer<Transport>
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await server.serve()
+        } onGracefulShutdown: {
+            server.beginGracefulShutdown()
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import FlintCore
+import FlintProto
+import FlintStore
+
+extension FirestoreService {
+    /// Reads several documents from one snapshot; repeated names are answered once, and names
+    /// outside the request's database come back missing.
+    public func batchGetDocuments(_ request: Google_Firestore_V1_BatchGetDocumentsRequest, context: CallContext)
+        async throws -> [Google_Firestore_V1_BatchGetDocumentsResponse]
+    {
+        let database = try ResourceName.database(request.database)
+        switch request.consistencySelector {
+        case .transaction?, .newTransaction?: try Self.rejectConsistencySelector(transaction: true, readTime: false)
+        case .readTime?: try Self.rejectConsistencySelector(transaction: false, readTime: true)
+        default: break
+        }
+        let mask = try parseMask(request.hasMask, request.mask)
+        var seen = Set<String>()
+        var targets: [(name: String, path: ResourcePath?)] = []
+        for name in request.documents where seen.insert(name).inserted {
+            let (db, path) = try ResourceName.document(name)
+            targets.append((name, db == database ? path : nil))
+        }
+        let requested = targets
+        return try await store.read { reader in
+            let readTime = self.readTime(lastCommit: try reader.lastCommitTime())
+            return try requested.map { target in
+                var response = Google_Firestore_V1_BatchGetDocumentsResponse()
+                response.readTime = readTime
+                if let path = target.path, let doc = try reader.document(database, path) {
+                    response.found = doc.proto(in: database, mask: mask)
+                } else {
+                    response.missing = target.name
+                }
+                return response
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import FlintCore
+import FlintProto
+import FlintStore
+
+extension FirestoreService {
+    public func commit(_ request: Google_Firestore_V1_CommitRequest, context: CallContext) async throws
+        -> Google_Firestore_V1_CommitResponse
+    {
+        let database = try ResourceName.database(request.database)
+        try Self.rejectConsistencySelector(transaction: !request.transaction.isEmpty, readTime: false)
+        let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
+        var response = Google_Firestore_V1_CommitResponse()
+        if plans.isEmpty { return response }
+        let outcome = try await apply(plans, atomically: true)
+        response.commitTime = ProtoTimestamp(micros: outcome.commitTimes[0])
+        response.writeResults = outcome.results.map { $0.result! }
+        return response
+    }
+
+    /// Applies independent writes (`:batchWrite`): each succeeds or fails on its own, with its own time.
+    public func batchWrite(_ request: Google_Firestore_V1_BatchWriteRequest, context: CallContext) async throws
+        -> Google_Firestore_V1_BatchWriteResponse
+    {
+        try Self.requireAdmin(context, "Batch writes")
+        let database = try ResourceName.database(request.database)
+        let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
+        var response = Google_Firestore_V1_BatchWriteResponse()
+        let outcome = try await apply(plans, atomically: false)
+        for item in outcome.results {
+            response.writeResults.append(item.result ?? Google_Firestore_V1_WriteResult())
+            var status = Google_Rpc_Status()
+            if let error = item.error {
+                status.code = Int32(error.code.rpcCode)
+                status.message = error.message
+            }
+            response.status.append(status)
+        }
+        return response
+    }
+
+    struct WriteOutcome: Sendable {
+        var result: Google_Firestore_V1_WriteResult?
+        /// The document as this write left it (nil when deleted or absent).
+        var document: StoredDocument?
+        var error: FirestoreError?
+    }
+
+    struct ApplyOutcome: Sendable {
+        var results: [WriteOutcome]
+        var commitTimes: [Int64]
+    }
+
+    /// Runs writes in one SQLite transaction. Atomically: one commit time, and any failure undoes
+    /// everything. Otherwise: each write its own commit time, failures recorded per write.
+    func apply(_ plans: [WritePlan], atomically: Bool) async throws -> ApplyOutcome {
+        let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
+        let (outcome, records) = try await store.write { writer in
+            var results: [WriteOutcome] = []
+            var times: [Int64] = []
+            var records: [CommitRecord] = []
+            if atomically {
+                let time = try writer.nextCommitTime(now: Timestamps.nowMicros())
+                var changes: [DocumentChange] = []
+                for plan in plans {
+                    let (result, change, document) = try Self.applyOne(
+                        plan, writer: writer, commitTime: time, requestTime: requestTime)
+                    results.append(WriteOutcome(result: result, document: document))
+                    if let change { changes.append(change) }
+                }
+                times.append(time)
+                records.append(CommitRecord(commitTime: time, changes: changes))
+            } else {
+                for plan in plans {
+                    do {
+                        let (result, change, document, time) = try writer.savepoint {
+                            let time = try writer.nextCommitTime(now: Timestamps.nowMicros())
+                            let (result, change, document) = try Self.applyOne(
+                                plan, writer: writer, commitTime: time, requestTime: requestTime)
+                            return (result, change, document, time)
+                        }
+                        results.append(WriteOutcome(result: result, document: document))
+                        times.append(time)
+                        records.append(CommitRecord(commitTime: time, changes: change.map { [$0] } ?? []))
+                    } catch let error as FirestoreError {
+                        results.append(WriteOutcome(error: error))
+                    }
+                }
+            }
+            return (ApplyOutcome(results: results, commitTimes: times), records)
+        }
+        for record in records { commitObservers.publish(record) }
+        return outcome
+    }
+
+    /// Applies one write inside an open transaction; returns its result, the change it made and
+    /// the document as it now stands.
+    static func applyOne(_ plan: WritePlan, writer: StoreWriter, commitTime: Int64, requestTime: ProtoTimestamp) throws
+        -> (Google_Firestore_V1_WriteResult, DocumentChange?, StoredDocument?)
+    {
+        let before = try writer.document(plan.database, plan.path)
+        try plan.check(before)
+        let (fields, transformResults) = plan.apply(to: before?.fields, requestTime: requestTime)
+        var result = Google_Firestore_V1_WriteResult()
+        result.transformResults = transformResults
+        guard let fields else {
+            result.updateTime = ProtoTimestamp(micros: commitTime)
+            guard let before else { return (result, nil, nil) }
+            try writer.delete(plan.database, plan.path, previous: before)
+            return (result, DocumentChange(database: plan.database, path: plan.path, before: before, after: nil), nil)
+        }
+        let name = plan.name
+        // Plain replacements were checked when the request was parsed; merges and transforms can
+        // still grow or deepen the document, so check those again.
+        let checked = plan.reshapesFields ? try DocumentValidation.normalized(fields, documentName: name) : fields
+        if let before, fieldsEqual(before.fields, checked) {
+            // A write that changes nothing keeps the document's update time and fires nothing.
+            result.updateTime = ProtoTimestamp(micros: before.updateTime)
+            return (result, nil, before)
+        }
+        let after = StoredDocument(
+            path: plan.path, fields: checked, createTime: before?.createTime ?? commitTime, updateTime: commitTime)
+        try writer.put(plan.database, after, previous: before)
+        result.updateTime = ProtoTimestamp(micros: commitTime)
+        return (result, DocumentChange(database: plan.database, path: plan.path, before: before, after: after), after)
+    }
+}

@@ -1,0 +1,96 @@
+import FlintCore
+import FlintProto
+import FlintStore
+import Foundation
+
+extension FirestoreService {
+    public func getDocument(_ request: Google_Firestore_V1_GetDocumentRequest, context: CallContext) async throws
+        -> FirestoreDocument
+    {
+        let (database, path) = try ResourceName.document(request.name)
+        try Self.rejectConsistencySelector(
+            transaction: request.consistencySelector.isTransaction, readTime: request.consistencySelector.isReadTime)
+        let mask = try parseMask(request.hasMask, request.mask)
+        guard let doc = try await store.read({ try $0.document(database, path) }) else {
+            throw FirestoreError.notFound("Document \"\(request.name)\" not found.")
+        }
+        return doc.proto(in: database, mask: mask)
+    }
+
+    public func createDocument(_ request: Google_Firestore_V1_CreateDocumentRequest, context: CallContext) async throws
+        -> FirestoreDocument
+    {
+        let (database, parent) = try ResourceName.parse(request.parent)
+        guard parent.isEmpty || parent.isDocument else {
+            throw FirestoreError.invalidArgument(
+                "Document parent name \"\(request.parent)\" is not a document or the documents root.")
+        }
+        try ResourceName.validateID(request.collectionID)
+        let id = request.documentID.isEmpty ? DocumentID.generate() : request.documentID
+        try ResourceName.validateID(id)
+        let path = parent.appending(request.collectionID).appending(id)
+        let name = database.name(of: path)
+        if !request.document.name.isEmpty && request.document.name != name {
+            throw FirestoreError.invalidArgument(
+                "The document name \"\(request.document.name)\" does not match the name given by the request, \"\(name)\".")
+        }
+        var write = Google_Firestore_V1_Write()
+        write.update = request.document
+        write.update.name = name
+        write.currentDocument.exists = false
+        let mask = try parseMask(request.hasMask, request.mask)
+        return try await writeAndRead(write, database: database, path: path, mask: mask)
+    }
+
+    public func updateDocument(_ request: Google_Firestore_V1_UpdateDocumentRequest, context: CallContext) async throws
+        -> FirestoreDocument
+    {
+        let (database, path) = try ResourceName.document(request.document.name)
+        var write = Google_Firestore_V1_Write()
+        write.update = request.document
+        if request.hasUpdateMask { write.updateMask = request.updateMask }
+        if request.hasCurrentDocument { write.currentDocument = request.currentDocument }
+        let mask = try parseMask(request.hasMask, request.mask)
+        return try await writeAndRead(write, database: database, path: path, mask: mask)
+    }
+
+    public func deleteDocument(_ request: Google_Firestore_V1_DeleteDocumentRequest, context: CallContext) async throws {
+        let (database, _) = try ResourceName.document(request.name)
+        var write = Google_Firestore_V1_Write()
+        write.delete = request.name
+        if request.hasCurrentDocument { write.currentDocument = request.currentDocument }
+        _ = try await apply([try WritePlan(write, database: database)], atomically: true)
+    }
+
+    /// Commits one write and answers the document as it now stands.
+    private func writeAndRead(
+        _ write: Google_Firestore_V1_Write, database: DatabaseID, path: ResourcePath, mask: [FieldPath]?
+    ) async throws -> FirestoreDocument {
+        let outcome = try await apply([try WritePlan(write, database: database)], atomically: true)
+        guard let doc = outcome.results[0].document else {
+            throw FirestoreError(.internal, "Document \"\(database.name(of: path))\" is absent right after it was written.")
+        }
+        return doc.proto(in: database, mask: mask)
+    }
+}
+
+extension Google_Firestore_V1_GetDocumentRequest.OneOf_ConsistencySelector? {
+    var isTransaction: Bool {
+        if case .transaction? = self { return true }
+        return false
+    }
+    var isReadTime: Bool {
+        if case .readTime? = self { return true }
+        return false
+    }
+}
+
+/// Firestore's auto-generated document ids: 20 characters of [A-Za-z0-9].
+public enum DocumentID {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    public static func generate() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int(rng.next(upperBound: UInt64(alphabet.count)))] })
+    }
+}

@@ -1,0 +1,159 @@
+import FlintCore
+import FlintProto
+import FlintStore
+import Foundation
+
+extension FirestoreService {
+    public func listDocuments(_ request: Google_Firestore_V1_ListDocumentsRequest, context: CallContext) async throws
+        -> Google_Firestore_V1_ListDocumentsResponse
+    {
+        let (database, parent) = try ResourceName.parent(request.parent)
+        if request.showMissing { try Self.requireAdmin(context) }
+        try ResourceName.validateID(request.collectionID)
+        if request.pageSize < 0 { throw FirestoreError.invalidArgument("pageSize must not be negative.") }
+        let isTransaction: Bool
+        let isReadTime: Bool
+        switch request.consistencySelector {
+        case .transaction?: (isTransaction, isReadTime) = (true, false)
+        case .readTime?: (isTransaction, isReadTime) = (false, true)
+        default: (isTransaction, isReadTime) = (false, false)
+        }
+        try Self.rejectConsistencySelector(transaction: isTransaction, readTime: isReadTime)
+        let mask = try parseMask(request.hasMask, request.mask)
+        let order = try ListOrder(parsing: request.orderBy)
+        let token = try PageToken(request.pageToken)
+        let collection = parent.appending(request.collectionID)
+        let pageSize = request.pageSize == 0 ? Int.max : Int(request.pageSize)
+
+        return try await store.read { reader in
+            var response = Google_Firestore_V1_ListDocumentsResponse()
+            var docs: [FirestoreDocument]
+            if order.isKeyOrder && !request.showMissing {
+                // Key order is the storage order: read just one page.
+                let limit = pageSize == Int.max ? nil : pageSize
+                let stored = try reader.documents(database, in: collection, afterID: token.afterID, limit: limit)
+                docs = stored.map { $0.proto(in: database, mask: mask) }
+                if let last = stored.last, stored.count == pageSize {
+                    response.nextPageToken = PageToken(afterID: last.path.lastSegment).encoded
+                }
+            } else {
+                var all = try reader.documents(database, in: collection).map { $0.proto(in: database, mask: mask) }
+                if request.showMissing {
+                    for id in try reader.missingDocumentIDs(database, in: collection) {
+                        var missing = FirestoreDocument()
+                        missing.name = database.name(of: collection.appending(id))
+                        all.append(missing)
+                    }
+                }
+                all = try order.sorted(all, storedFields: { try reader.document(database, try ResourceName.document($0.name).1)?.fields ?? [:] })
+                let start = token.offset ?? 0
+                docs = Array(all.dropFirst(start).prefix(pageSize))
+                if docs.count == pageSize, start + pageSize <= all.count {
+                    response.nextPageToken = PageToken(offset: start + pageSize).encoded
+                }
+            }
+            response.documents = docs
+            return response
+        }
+    }
+
+    public func listCollectionIDs(_ request: Google_Firestore_V1_ListCollectionIdsRequest, context: CallContext)
+        async throws -> Google_Firestore_V1_ListCollectionIdsResponse
+    {
+        try Self.requireAdmin(context)
+        let (database, parent) = try ResourceName.parent(request.parent)
+        if request.pageSize < 0 { throw FirestoreError.invalidArgument("pageSize must not be negative.") }
+        let token = try PageToken(request.pageToken)
+        let ids = try await store.read { try $0.collectionIDs(database, under: parent) }
+        let after = token.afterID.map { a in ids.filter { a.utf8.lexicographicallyPrecedes($0.utf8) } } ?? ids
+        var response = Google_Firestore_V1_ListCollectionIdsResponse()
+        if request.pageSize > 0 && after.count >= Int(request.pageSize) {
+            response.collectionIds = Array(after.prefix(Int(request.pageSize)))
+            response.nextPageToken = PageToken(afterID: response.collectionIds.last!).encoded
+        } else {
+            response.collectionIds = after
+        }
+        return response
+    }
+}
+
+/// An opaque page token: after a key, or an offset into an ordered listing.
+struct PageToken {
+    var afterID: String?
+    var offset: Int?
+
+    init(afterID: String) { self.afterID = afterID }
+    init(offset: Int) { self.offset = offset }
+
+    init(_ token: String) throws(FirestoreError) {
+        guard !token.isEmpty else { return }
+        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8), let kind = text.first
+        else { throw FirestoreError.invalidArgument("Invalid page token \"\(token)\".") }
+        let rest = String(text.dropFirst())
+        switch kind {
+        case "k": afterID = rest
+        case "o":
+            guard let n = Int(rest), n >= 0 else { throw FirestoreError.invalidArgument("Invalid page token \"\(token)\".") }
+            offset = n
+        default: throw FirestoreError.invalidArgument("Invalid page token \"\(token)\".")
+        }
+    }
+
+    var encoded: String {
+        let text = afterID.map { "k" + $0 } ?? "o\(offset ?? 0)"
+        return Data(text.utf8).base64EncodedString()
+    }
+}
+
+/// ListDocuments' `orderBy`: `field [asc|desc], …`, ending in `__name__` implicitly.
+struct ListOrder {
+    var fields: [(path: FieldPath, descending: Bool)] = []
+
+    var isKeyOrder: Bool { fields.isEmpty || (fields.count == 1 && fields[0].path.isDocumentKey && !fields[0].descending) }
+
+    init(parsing text: String) throws(FirestoreError) {
+        for part in text.split(separator: ",") {
+            let words = part.split(separator: " ", omittingEmptySubsequences: true)
+            guard let first = words.first, words.count <= 2 else {
+                throw FirestoreError.invalidArgument("Invalid orderBy \"\(text)\": expected \"field [asc|desc], …\".")
+            }
+            var descending = false
+            if words.count == 2 {
+                switch words[1].lowercased() {
+                case "asc": descending = false
+                case "desc": descending = true
+                default: throw FirestoreError.invalidArgument("Invalid orderBy \"\(text)\": direction must be asc or desc.")
+                }
+            }
+            fields.append((try FieldPath(parsing: String(first)), descending))
+        }
+    }
+
+    /// Sorts by the order fields, leaving out documents that lack one, then by name in the last direction.
+    func sorted(_ docs: [FirestoreDocument], storedFields: (FirestoreDocument) throws -> Fields) throws -> [FirestoreDocument] {
+        var keyed: [(doc: FirestoreDocument, values: [FirestoreValue], path: ResourcePath)] = []
+        for doc in docs {
+            let full = try storedFields(doc)
+            var values: [FirestoreValue] = []
+            var complete = true
+            for f in fields where !f.path.isDocumentKey {
+                guard let v = full.value(at: f.path) else {
+                    complete = false
+                    break
+                }
+                values.append(v)
+            }
+            if complete { keyed.append((doc, values, try ResourceName.document(doc.name).1)) }
+        }
+        let valueOrders = fields.filter { !$0.path.isDocumentKey }.map(\.descending)
+        let nameDescending = fields.last?.descending ?? false
+        keyed.sort { a, b in
+            for (i, descending) in valueOrders.enumerated() {
+                let c = ValueOrder.compare(a.values[i], b.values[i])
+                if c != 0 { return descending ? c > 0 : c < 0 }
+            }
+            return nameDescending ? b.path < a.path : a.path < b.path
+        }
+        return keyed.map(\.doc)
+    }
+}

@@ -1,0 +1,84 @@
+import FlintCore
+import FlintProto
+import FlintStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Who is calling: admin callers (`Authorization: Bearer owner`) may use the metadata operations.
+public struct CallContext: Sendable {
+    public var isAdmin: Bool
+    public init(isAdmin: Bool) { self.isAdmin = isAdmin }
+}
+
+/// Everything a commit changed, published after it is durable.
+public struct CommitRecord: Sendable {
+    public var commitTime: Int64
+    public var changes: [DocumentChange]
+}
+
+/// The Firestore v1 operations, written once and called by every transport.
+///
+/// Requests and responses are the generated `google.firestore.v1` messages, so REST and gRPC
+/// differ only in how they carry them.
+public final class FirestoreService: Sendable {
+    public let store: DocumentStore
+    let logger: Logger
+    let commitObservers: CommitObservers
+
+    public init(store: DocumentStore, logger: Logger = Logger(label: "flint.service")) {
+        self.store = store
+        self.logger = logger
+        self.commitObservers = CommitObservers()
+    }
+
+    /// Registers a callback that sees every commit that changed documents, in commit order.
+    public func observeCommits(_ observer: @escaping @Sendable (CommitRecord) -> Void) {
+        commitObservers.add(observer)
+    }
+
+    static func requireAdmin(_ context: CallContext, _ what: String = "Metadata operations") throws(FirestoreError) {
+        guard context.isAdmin else { throw FirestoreError(.permissionDenied, "\(what) require admin authentication.") }
+    }
+
+    /// Transactions and point-in-time reads arrive with a later release of the engine.
+    static func rejectConsistencySelector(transaction: Bool, readTime: Bool) throws(FirestoreError) {
+        if transaction { throw FirestoreError(.unimplemented, "Transactions are not supported yet by this server.") }
+        if readTime { throw FirestoreError(.unimplemented, "Reads at a readTime are not supported yet by this server.") }
+    }
+
+    /// A snapshot's read time: now, but never before the last commit.
+    func readTime(lastCommit: Int64) -> ProtoTimestamp {
+        ProtoTimestamp(micros: max(Timestamps.nowMicros(), lastCommit))
+    }
+}
+
+/// A small registry of commit callbacks.
+final class CommitObservers: Sendable {
+    private let observers = Mutex<[@Sendable (CommitRecord) -> Void]>([])
+    func add(_ o: @escaping @Sendable (CommitRecord) -> Void) { observers.withLock { $0.append(o) } }
+    func publish(_ record: CommitRecord) {
+        guard !record.changes.isEmpty else { return }
+        for o in observers.withLock({ $0 }) { o(record) }
+    }
+}
+
+extension StoredDocument {
+    /// The API form of a stored document, optionally projected onto a mask.
+    func proto(in database: DatabaseID, mask: [FieldPath]? = nil) -> FirestoreDocument {
+        var doc = FirestoreDocument()
+        doc.name = database.name(of: path)
+        doc.fields = mask.map { fields.projected(onto: $0) } ?? fields
+        doc.createTime = ProtoTimestamp(micros: createTime)
+        doc.updateTime = ProtoTimestamp(micros: updateTime)
+        return doc
+    }
+}
+
+/// Parses a `DocumentMask` if the request set one.
+func parseMask(_ has: Bool, _ mask: Google_Firestore_V1_DocumentMask) throws(FirestoreError) -> [FieldPath]? {
+    guard has else { return nil }
+    var out: [FieldPath] = []
+    for p in mask.fieldPaths { out.append(try FieldPath(parsing: p)) }
+    return out
+}

@@ -1,0 +1,168 @@
+import FlintCore
+import FlintProto
+import Foundation
+import GRDB
+
+/// Read access inside one consistent snapshot.
+public struct StoreReader {
+    let db: Database
+    let ids: IDCache
+
+    init(db: Database, ids: IDCache) {
+        self.db = db
+        self.ids = ids
+    }
+
+    // MARK: ids
+
+    func databaseRow(_ id: DatabaseID) throws -> Int64? {
+        if let row = ids.database(id) { return row }
+        let row = try Int64.fetchOne(
+            db, sql: "SELECT id FROM databases WHERE project = ? AND name = ?", arguments: [id.project, id.database])
+        if let row { ids.setDatabase(id, row) }
+        return row
+    }
+
+    func scopeRow(_ key: IDCache.ScopeKey) throws -> Int64? {
+        if let row = ids.scope(key) { return row }
+        let row = try Int64.fetchOne(
+            db, sql: "SELECT id FROM scopes WHERE db = ? AND kind = ? AND parent = ? AND cid = ?",
+            arguments: [key.db, key.kind, key.parent, key.cid])
+        if let row { ids.setScope(key, row) }
+        return row
+    }
+
+    /// The scope row of the collection at `collection` (an odd-length path), if it was ever used.
+    func collectionScope(_ database: DatabaseID, _ collection: ResourcePath) throws -> Int64? {
+        guard let dbRow = try databaseRow(database) else { return nil }
+        return try scopeRow(.init(db: dbRow, kind: 0, parent: collection.parent.description, cid: collection.lastSegment))
+    }
+
+    // MARK: documents
+
+    static func decodeFields(_ blob: Data) throws -> Fields {
+        try FirestoreMap(serializedBytes: blob).fields
+    }
+
+    func document(from row: Row, path: ResourcePath) throws -> StoredDocument {
+        StoredDocument(
+            path: path, fields: try Self.decodeFields(row["fields"]), createTime: row["create_time"],
+            updateTime: row["update_time"])
+    }
+
+    /// The document at `path`, or nil.
+    public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
+        guard let scope = try collectionScope(database, path.parent) else { return nil }
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?"),
+            arguments: [scope, path.lastSegment])
+        return try row.map { try document(from: $0, path: path) }
+    }
+
+    /// Documents of one collection in id order, starting after `afterID`, at most `limit`.
+    public func documents(
+        _ database: DatabaseID, in collection: ResourcePath, afterID: String? = nil, limit: Int? = nil
+    ) throws -> [StoredDocument] {
+        guard let scope = try collectionScope(database, collection) else { return [] }
+        let sql =
+            "SELECT id, create_time, update_time, fields FROM documents WHERE scope = ? AND id > ? ORDER BY id LIMIT ?"
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: sql), arguments: [scope, afterID ?? "", limit ?? -1])
+        var out: [StoredDocument] = []
+        while let row = try rows.next() {
+            let id: String = row["id"]
+            out.append(try document(from: row, path: collection.appending(id)))
+        }
+        return out
+    }
+
+    /// Ids of documents that do not exist in `collection` but have descendants ("missing" documents).
+    public func missingDocumentIDs(_ database: DatabaseID, in collection: ResourcePath) throws -> [String] {
+        guard let dbRow = try databaseRow(database) else { return [] }
+        let prefix = collection.description + "/"
+        let parents = try String.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT s.parent FROM scopes s
+                WHERE s.db = ? AND s.kind = 0 AND s.parent >= ? AND s.parent < ?
+                  AND EXISTS (SELECT 1 FROM documents d WHERE d.scope = s.id)
+                """,
+            arguments: [dbRow, prefix, collection.description + "0"])
+        var ids = Set<String>()
+        for parent in parents {
+            let rest = parent.dropFirst(prefix.count)
+            if let id = rest.split(separator: "/", omittingEmptySubsequences: false).first { ids.insert(String(id)) }
+        }
+        let existing = try documentsExist(database, in: collection, ids: Array(ids))
+        return ids.subtracting(existing).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    private func documentsExist(_ database: DatabaseID, in collection: ResourcePath, ids: [String]) throws -> Set<String> {
+        guard let scope = try collectionScope(database, collection) else { return [] }
+        var out = Set<String>()
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM documents WHERE scope = ? AND id = ?")
+        for id in ids where try Bool.fetchOne(statement, arguments: [scope, id]) != nil { out.insert(id) }
+        return out
+    }
+
+    /// Ids of the collections directly under `parent` that hold a document at any depth.
+    public func collectionIDs(_ database: DatabaseID, under parent: ResourcePath) throws -> [String] {
+        guard let dbRow = try databaseRow(database) else { return [] }
+        let p = parent.description
+        let below = p.isEmpty ? "" : p + "/"
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.cid AS cid, s.parent AS parent FROM scopes s
+                WHERE s.db = ? AND s.kind = 0 AND (s.parent = ? OR (s.parent >= ? AND s.parent < ?))
+                  AND EXISTS (SELECT 1 FROM documents d WHERE d.scope = s.id)
+                """,
+            arguments: [dbRow, p, below, p.isEmpty ? "\u{10FFFF}" : p + "0"])
+        var out = Set<String>()
+        for row in rows {
+            let cid: String = row["cid"]
+            let scopeParent: String = row["parent"]
+            if scopeParent == p {
+                out.insert(cid)
+            } else {
+                // A deeper collection: the first segment below `parent` names the collection.
+                let rest = scopeParent.dropFirst(below.count)
+                if let first = rest.split(separator: "/", omittingEmptySubsequences: false).first { out.insert(String(first)) }
+            }
+        }
+        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Every document at or below `path` (a document or collection path; the root for everything).
+    public func descendants(_ database: DatabaseID, of path: ResourcePath) throws -> [ResourcePath] {
+        guard let dbRow = try databaseRow(database) else { return [] }
+        let p = path.description
+        var out: [ResourcePath] = []
+        if path.isDocument, try document(database, path) != nil { out.append(path) }
+        // Collection scopes whose collection path is `path` or lies below it.
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.id AS id, s.parent AS parent, s.cid AS cid FROM scopes s WHERE s.db = ? AND s.kind = 0
+                """,
+            arguments: [dbRow])
+        for row in rows {
+            let parent: String = row["parent"]
+            let cid: String = row["cid"]
+            let collection = parent.isEmpty ? cid : parent + "/" + cid
+            let inside = p.isEmpty || collection == p || collection.hasPrefix(p + "/")
+            guard inside else { continue }
+            let scope: Int64 = row["id"]
+            let base = try ResourcePath.parse(collection, context: collection)
+            for id in try String.fetchAll(db, sql: "SELECT id FROM documents WHERE scope = ?", arguments: [scope]) {
+                out.append(base.appending(id))
+            }
+        }
+        return out
+    }
+
+    /// The last commit time handed out, in microseconds.
+    public func lastCommitTime() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT last_commit FROM clock WHERE id = 1") ?? 0
+    }
+}

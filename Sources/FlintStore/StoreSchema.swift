@@ -1,0 +1,48 @@
+import GRDB
+
+/// Named migrations of the SQLite schema.
+///
+/// `scopes` names each collection (kind 0: parent path + collection id) and each collection group
+/// (kind 1: collection id only). Documents live under their collection's scope; the per-field
+/// index holds one row per (scope, field, encoded value, document), written for the collection
+/// scope and, for nested collections, also for the group scope, so both kinds of query are range scans.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-documents-and-index") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE databases(
+                        id INTEGER PRIMARY KEY,
+                        project TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        UNIQUE(project, name));
+                    CREATE TABLE scopes(
+                        id INTEGER PRIMARY KEY,
+                        db INTEGER NOT NULL,
+                        kind INTEGER NOT NULL,
+                        parent TEXT NOT NULL,
+                        cid TEXT NOT NULL,
+                        UNIQUE(db, kind, parent, cid));
+                    CREATE TABLE documents(
+                        scope INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        create_time INTEGER NOT NULL,
+                        update_time INTEGER NOT NULL,
+                        fields BLOB NOT NULL,
+                        PRIMARY KEY(scope, id)) WITHOUT ROWID;
+                    CREATE TABLE field_index(
+                        scope INTEGER NOT NULL,
+                        field TEXT NOT NULL,
+                        value BLOB NOT NULL,
+                        doc BLOB NOT NULL,
+                        PRIMARY KEY(scope, field, value, doc)) WITHOUT ROWID;
+                    CREATE TABLE clock(
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        last_commit INTEGER NOT NULL);
+                    INSERT INTO clock VALUES (1, 0);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,133 @@
+import FlintCore
+import FlintProto
+import Foundation
+import GRDB
+
+/// Write access inside one SQLite transaction; also reads, seeing its own writes.
+public struct StoreWriter {
+    public let reader: StoreReader
+    var db: Database { reader.db }
+
+    init(db: Database, ids: IDCache) { reader = StoreReader(db: db, ids: ids) }
+
+    public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
+        try reader.document(database, path)
+    }
+
+    // MARK: ids
+
+    func ensureDatabaseRow(_ id: DatabaseID) throws -> Int64 {
+        if let row = try reader.databaseRow(id) { return row }
+        try db.execute(sql: "INSERT INTO databases(project, name) VALUES (?, ?)", arguments: [id.project, id.database])
+        let row = db.lastInsertedRowID
+        reader.ids.setDatabase(id, row)
+        return row
+    }
+
+    func ensureScopeRow(_ key: IDCache.ScopeKey) throws -> Int64 {
+        if let row = try reader.scopeRow(key) { return row }
+        try db.execute(
+            sql: "INSERT INTO scopes(db, kind, parent, cid) VALUES (?, ?, ?, ?)",
+            arguments: [key.db, key.kind, key.parent, key.cid])
+        let row = db.lastInsertedRowID
+        reader.ids.setScope(key, row)
+        return row
+    }
+
+    /// The collection scope and, for nested collections, the collection-group scope of a document.
+    func scopes(_ database: DatabaseID, of path: ResourcePath) throws -> (collection: Int64, group: Int64?) {
+        let dbRow = try ensureDatabaseRow(database)
+        let collection = path.parent
+        let scope = try ensureScopeRow(.init(db: dbRow, kind: 0, parent: collection.parent.description, cid: collection.lastSegment))
+        guard path.count > 2 else { return (scope, nil) }
+        return (scope, try ensureScopeRow(.init(db: dbRow, kind: 1, parent: "", cid: collection.lastSegment)))
+    }
+
+    // MARK: commits
+
+    /// Runs `body` in a savepoint: if it throws, only its own changes are undone.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        do {
+            try db.inSavepoint {
+                result = try body()
+                return .commit
+            }
+        } catch {
+            reader.ids.reset()
+            throw error
+        }
+        return result!
+    }
+
+    /// Hands out the next commit time: now, but always after the previous one.
+    public func nextCommitTime(now: Int64) throws -> Int64 {
+        let next = max(now, try reader.lastCommitTime() + 1)
+        try db.execute(sql: "UPDATE clock SET last_commit = ? WHERE id = 1", arguments: [next])
+        return next
+    }
+
+    /// Stores `document`, keeping the per-field index in step with what was there (`previous`).
+    public func put(_ database: DatabaseID, _ document: StoredDocument, previous: StoredDocument?) throws {
+        let (scope, group) = try scopes(database, of: document.path)
+        var map = FirestoreMap()
+        map.fields = document.fields
+        let blob: Data = try map.serializedBytes()
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO documents(scope, id, create_time, update_time, fields) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(scope, id) DO UPDATE SET
+                  create_time = excluded.create_time, update_time = excluded.update_time, fields = excluded.fields
+                """
+        ).execute(arguments: [scope, document.path.lastSegment, document.createTime, document.updateTime, blob])
+        let old = previous.map { IndexEntry.entries(of: $0.fields) } ?? []
+        let new = IndexEntry.entries(of: document.fields)
+        try updateIndex(document.path, scope: scope, group: group, removing: old.subtracting(new), adding: new.subtracting(old))
+    }
+
+    /// Removes the document at `path` (which held `previous`) and its index rows.
+    public func delete(_ database: DatabaseID, _ path: ResourcePath, previous: StoredDocument) throws {
+        let (scope, group) = try scopes(database, of: path)
+        try db.cachedStatement(sql: "DELETE FROM documents WHERE scope = ? AND id = ?")
+            .execute(arguments: [scope, path.lastSegment])
+        try updateIndex(path, scope: scope, group: group, removing: IndexEntry.entries(of: previous.fields), adding: [])
+    }
+
+    private func updateIndex(
+        _ path: ResourcePath, scope: Int64, group: Int64?, removing: Set<IndexEntry>, adding: Set<IndexEntry>
+    ) throws {
+        if removing.isEmpty && adding.isEmpty { return }
+        let idKey = Data(path.lastSegment.utf8)
+        let groupKey = group.map { _ in Data(IndexKey.encode(path: path)) }
+        if !removing.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: "DELETE FROM field_index WHERE scope = ? AND field = ? AND value = ? AND doc = ?")
+            for entry in removing {
+                try statement.execute(arguments: [scope, entry.field, Data(entry.value), idKey])
+                if let group, let groupKey {
+                    try statement.execute(arguments: [group, entry.field, Data(entry.value), groupKey])
+                }
+            }
+        }
+        if !adding.isEmpty {
+            let statement = try db.cachedStatement(sql: "INSERT INTO field_index(scope, field, value, doc) VALUES (?, ?, ?, ?)")
+            for entry in adding {
+                try statement.execute(arguments: [scope, entry.field, Data(entry.value), idKey])
+                if let group, let groupKey {
+                    try statement.execute(arguments: [group, entry.field, Data(entry.value), groupKey])
+                }
+            }
+        }
+    }
+
+    /// Removes every document of a database (the emulator's "clear" endpoint).
+    public func clear(_ database: DatabaseID) throws {
+        guard let dbRow = try reader.databaseRow(database) else { return }
+        try db.execute(
+            sql: """
+                DELETE FROM documents WHERE scope IN (SELECT id FROM scopes WHERE db = ?);
+                DELETE FROM field_index WHERE scope IN (SELECT id FROM scopes WHERE db = ?);
+                """,
+            arguments: [dbRow, dbRow])
+    }
+}

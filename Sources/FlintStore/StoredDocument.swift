@@ -1,0 +1,35 @@
+import FlintCore
+
+/// A document as stored: its path, fields and microsecond create/update times.
+public struct StoredDocument: Sendable, Equatable {
+    public var path: ResourcePath
+    public var fields: Fields
+    public var createTime: Int64
+    public var updateTime: Int64
+
+    public init(path: ResourcePath, fields: Fields, createTime: Int64, updateTime: Int64) {
+        self.path = path
+        self.fields = fields
+        self.createTime = createTime
+        self.updateTime = updateTime
+    }
+
+    public static func == (a: StoredDocument, b: StoredDocument) -> Bool {
+        a.path == b.path && a.createTime == b.createTime && a.updateTime == b.updateTime && fieldsEqual(a.fields, b.fields)
+    }
+}
+
+/// One document change of a commit: what was there before and what is there after (nil = absent).
+public struct DocumentChange: Sendable {
+    public var database: DatabaseID
+    public var path: ResourcePath
+    public var before: StoredDocument?
+    public var after: StoredDocument?
+
+    public init(database: DatabaseID, path: ResourcePath, before: StoredDocument?, after: StoredDocument?) {
+        self.database = database
+        self.path = path
+        self.before = before
+        self.after = after
+    }
+}

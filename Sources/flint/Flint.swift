@@ -1,0 +1,61 @@
+import ArgumentParser
+import FlintServer
+import Foundation
+import Logging
+import ServiceLifecycle
+
+@main
+struct Flint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flint",
+        abstract: "A Firestore-compatible document store emulator with Cloud-Functions-style triggers.",
+        subcommands: [Start.self],
+        defaultSubcommand: Start.self)
+}
+
+struct Start: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the Firestore v1 API (REST and gRPC on one port).")
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one and prints it.")
+    var port = 8080
+
+    @Option(name: .customLong("data"), help: "A SQLite file that keeps the data across restarts (default: ephemeral).")
+    var dataPath: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must lie between 0 and 65535.") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        if let dataPath, dataPath.isEmpty { throw ValidationError("--data needs a file path.") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "flint")
+        let host = self.host
+        let store = dataPath.map { "durable store \($0)" } ?? "ephemeral store"
+        let server = FlintServer(
+            configuration: FlintConfiguration(host: host, port: port, dataPath: dataPath), logger: logger
+        ) { port in
+            let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n"
+            FileHandle.standardOutput.write(Data(lines.utf8))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
