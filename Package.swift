@@ -97,7 +97,13 @@ let package = Package(
         .testTarget(name: "FlintStoreTests", dependencies: ["FlintStore", "FlintService"], swiftSettings: swift6),
         .testTarget(
             name: "FlintServerTests",
-            dependencies: ["FlintServer", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "FlintServer", "FlintGRPC", "FlintProto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swift6
         ),
     ]

@@ -1,0 +1,52 @@
+import FlintGRPC
+import FlintProto
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Testing
+
+@Suite("gRPC on the shared port")
+struct GRPCWireTests {
+    @Test func http2PrefaceIsServedAsGRPCOnTheRESTPort() async throws {
+        try await TestServer.with { server in
+            try await withGRPCClient(
+                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: server.port), transportSecurity: .plaintext)
+            ) { client in
+                let firestore = Google_Firestore_V1_Firestore.Client(wrapping: client)
+                var commit = Google_Firestore_V1_CommitRequest()
+                commit.database = "projects/g/databases/(default)"
+                var write = Google_Firestore_V1_Write()
+                write.update.name = name("g", "c/d")
+                write.update.fields["n"] = .with { $0.integerValue = 7 }
+                commit.writes = [write]
+                let committed = try await firestore.commit(commit)
+                #expect(committed.writeResults.count == 1)
+
+                var get = Google_Firestore_V1_GetDocumentRequest()
+                get.name = name("g", "c/d")
+                let doc = try await firestore.getDocument(get)
+                #expect(doc.fields["n"]?.integerValue == 7)
+            }
+            // The same port still speaks HTTP/1.1 REST afterwards.
+            let rest = try await server.send(.GET, docs("g") + "/c/d")
+            #expect(rest.status == 200)
+        }
+    }
+
+    @Test func grpcErrorsCarryTheFirestoreCode() async throws {
+        try await TestServer.with { server in
+            try await withGRPCClient(
+                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: server.port), transportSecurity: .plaintext)
+            ) { client in
+                let firestore = Google_Firestore_V1_Firestore.Client(wrapping: client)
+                var get = Google_Firestore_V1_GetDocumentRequest()
+                get.name = name("g", "c/missing")
+                await #expect(throws: RPCError.self) { _ = try await firestore.getDocument(get) }
+                do {
+                    _ = try await firestore.getDocument(get)
+                } catch let error as RPCError {
+                    #expect(error.code == .notFound)
+                }
+            }
+        }
+    }
+}
