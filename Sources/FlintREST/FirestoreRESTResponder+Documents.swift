@@ -37,8 +37,8 @@ extension FirestoreRESTResponder {
     func createDocument(_ call: RESTCall) async throws -> Response {
         try call.query.only(["documentId", "mask.fieldPaths"])
         guard call.path.isCollection else {
-            throw FirestoreError.invalidArgument(
-                "Document parent name \"\(call.database.name(of: call.path.parent))\" is not a document or the documents root.")
+            let parent = call.database.name(of: call.path.parent)
+            throw FirestoreError.invalidArgument("Document parent name \"\(parent)\" lacks \"/\" at index \(parent.utf16.count).")
         }
         var request = Google_Firestore_V1_CreateDocumentRequest()
         request.parent = call.database.name(of: call.path.parent)

@@ -18,9 +18,12 @@ enum ProtoJSON {
         do {
             return try M(jsonUTF8Bytes: bytes, options: decoding)
         } catch {
-            throw .invalidArgument("Invalid JSON payload received for \(M.protoMessageName): \(describe(error)).")
+            throw .invalidArgument(payloadInvalid + " " + describe(error).prefix(1).uppercased() + describe(error).dropFirst() + ".")
         }
     }
+
+    /// The official emulator's text for a body that does not parse as the request message.
+    static let payloadInvalid = "Payload isn't valid for request."
 
     static func describe(_ error: any Error) -> String {
         if let e = error as? SwiftProtobuf.JSONDecodingError {

@@ -30,12 +30,37 @@ struct RESTTarget {
         }
         segments = []
         for raw in rawSegments {
-            guard let decoded = raw.removingPercentEncoding else {
+            guard let decoded = Self.percentDecoded(raw) else {
                 throw .invalidArgument("The URL path segment \"\(raw)\" has an invalid percent-encoding.")
             }
             segments.append(decoded)
         }
         query = try Self.parseQuery(rawQuery)
+    }
+
+    /// Strict percent-decoding: every `%` needs two hex digits and the bytes must be UTF-8.
+    static func percentDecoded<S: StringProtocol>(_ s: S) -> String? {
+        guard s.contains("%") else { return String(s) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        var iterator = s.utf8.makeIterator()
+        func hex(_ c: UInt8?) -> UInt8? {
+            switch c {
+            case let c? where c >= 48 && c <= 57: c - 48
+            case let c? where c >= 65 && c <= 70: c - 55
+            case let c? where c >= 97 && c <= 102: c - 87
+            default: nil
+            }
+        }
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = hex(iterator.next()), let low = hex(iterator.next()) else { return nil }
+                bytes.append(high << 4 | low)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     static func splitTarget(_ target: String) -> (Substring, Substring) {
@@ -49,7 +74,7 @@ struct RESTTarget {
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) throws(FirestoreError) -> String {
-                guard let d = s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                guard let d = percentDecoded(s.replacingOccurrences(of: "+", with: " ")) else {
                     throw .invalidArgument("The query parameter \"\(pair)\" has an invalid percent-encoding.")
                 }
                 return d

@@ -103,7 +103,7 @@ extension FirestoreService {
         var result = Google_Firestore_V1_WriteResult()
         result.transformResults = transformResults
         guard let fields else {
-            result.updateTime = ProtoTimestamp(micros: commitTime)
+            // Like production, a delete's result has no update time (the commit time covers it).
             guard let before else { return (result, nil, nil) }
             try writer.delete(plan.database, plan.path, previous: before)
             return (result, DocumentChange(database: plan.database, path: plan.path, before: before, after: nil), nil)

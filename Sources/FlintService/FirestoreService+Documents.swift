@@ -12,7 +12,7 @@ extension FirestoreService {
             transaction: request.consistencySelector.isTransaction, readTime: request.consistencySelector.isReadTime)
         let mask = try parseMask(request.hasMask, request.mask)
         guard let doc = try await store.read({ try $0.document(database, path) }) else {
-            throw FirestoreError.notFound("Document \"\(request.name)\" not found.")
+            throw FirestoreError.notFound("Document (\(request.name)) not found.")
         }
         return doc.proto(in: database, mask: mask)
     }
@@ -23,16 +23,15 @@ extension FirestoreService {
         let (database, parent) = try ResourceName.parse(request.parent)
         guard parent.isEmpty || parent.isDocument else {
             throw FirestoreError.invalidArgument(
-                "Document parent name \"\(request.parent)\" is not a document or the documents root.")
+                "Document parent name \"\(request.parent)\" lacks \"/\" at index \(request.parent.utf16.count).")
         }
         try ResourceName.validateID(request.collectionID)
         let id = request.documentID.isEmpty ? DocumentID.generate() : request.documentID
         try ResourceName.validateID(id)
         let path = parent.appending(request.collectionID).appending(id)
         let name = database.name(of: path)
-        if !request.document.name.isEmpty && request.document.name != name {
-            throw FirestoreError.invalidArgument(
-                "The document name \"\(request.document.name)\" does not match the name given by the request, \"\(name)\".")
+        if !request.document.name.isEmpty {
+            throw FirestoreError.invalidArgument("document.name must not be set")
         }
         var write = Google_Firestore_V1_Write()
         write.update = request.document

@@ -105,7 +105,7 @@ struct WritePlan: Sendable {
             throw FirestoreError(.alreadyExists, "Document already exists: \(name)")
         case .updateTime(let t):
             guard let doc = current else {
-                throw .notFound("No document to update: \(name)")
+                throw .failedPrecondition("Document \"\(name)\" does not exist, so it cannot match the precondition's update time.")
             }
             if doc.updateTime != t {
                 throw .failedPrecondition(

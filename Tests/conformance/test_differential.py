@@ -290,9 +290,10 @@ SCENARIOS = [
     {"id": "nesting_20_levels_accepted", "steps": [
         _patch("c/n", {"m": _nest(20)}), _get("c/n", params={"mask.fieldPaths": "m"})]},
     {"id": "field_names_needing_quotes", "steps": [
-        _patch("c/a", {"with space": _i(1), "dot.ted": _i(2), "\u00fc": _i(3), "1digit": _i(4)}),
-        _patch("c/a", {"with space": _i(10), "1digit": _i(40)},
-               params=[("updateMask.fieldPaths", "`with space`"), ("updateMask.fieldPaths", "`1digit`")]),
+        # (no space in the masked names: the official emulator keeps a query string's "+" literal)
+        _patch("c/a", {"with-dash": _i(1), "dot.ted": _i(2), "\u00fc": _i(3), "1digit": _i(4)}),
+        _patch("c/a", {"with-dash": _i(10), "1digit": _i(40)},
+               params=[("updateMask.fieldPaths", "`with-dash`"), ("updateMask.fieldPaths", "`1digit`")]),
         _get("c/a", params={"mask.fieldPaths": "`dot.ted`"})]},
     # ------------------------------------------------------------------ errors
     {"id": "err_get_missing_document", "steps": [
@@ -481,6 +482,8 @@ class Normaliser:
                     out[k] = "<TXN>"
                 elif k == "message" and not keep_message and (in_error or "code" in obj):
                     continue
+                elif k == "message" and in_error:
+                    out[k] = conftest.without_detail(v)
                 else:
                     out[k] = self.apply(v, k, keep_message, in_error or k == "error")
             return out

@@ -53,11 +53,13 @@ def test_get_on_collection_path_lists_documents(api):
     assert [d["name"] for d in r.json()["documents"]] == [api.name("c/a"), api.name("c/b")]
 
 
-def test_get_ignores_unknown_query_parameters(api):
+@pytest.mark.flint_only("production rejects query parameters a method does not take; the official emulator ignores them")
+def test_get_rejects_unknown_query_parameters(api):
     api.put_doc("c/d", {"a": int_value(1)})
     r = api.get("c/d", params={"foo": "bar"})
-    assert r.status_code == 200
-    assert r.json()["fields"] == {"a": int_value(1)}
+    assert r.status_code == 400
+    assert r.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert "foo" in r.json()["error"]["message"]
 
 
 # --------------------------------------------------------------------------- createDocument

@@ -35,8 +35,8 @@ public enum ResourceName {
     public static func document(_ name: String) throws(FirestoreError) -> (DatabaseID, ResourcePath) {
         let (db, path) = try parse(name)
         guard path.isDocument else {
-            throw .invalidArgument(
-                "Document name \"\(name)\" is not a document path: a document path has an even number of segments (collection/document).")
+            // The official emulator's wording: the index is where a "/" and a document id should follow.
+            throw .invalidArgument("Document name \"\(name)\" lacks \"/\" at index \(name.utf16.count).")
         }
         try validate(path, name: name)
         return (db, path)

@@ -18,9 +18,7 @@ public enum DocumentValidation {
         }
         let size = documentSize(name: documentName, fields: out)
         if size > maxDocumentBytes {
-            throw .invalidArgument(
-                "Document \"\(documentName)\" cannot be written because its size (\(size) bytes) exceeds the maximum allowed size of \(maxDocumentBytes) bytes."
-            )
+            throw .invalidArgument("maximum entity size is \(maxDocumentBytes) bytes")
         }
         return out
     }
@@ -31,8 +29,13 @@ public enum DocumentValidation {
     public static func normalized(_ value: FirestoreValue, path: [String], depth: Int, inArray: Bool = false)
         throws(FirestoreError) -> FirestoreValue
     {
-        if let key = path.last, key.isEmpty {
-            throw .invalidArgument("Field name at \"\(describe(path.dropLast()))\" is empty: field names must not be empty.")
+        if let key = path.last, !inArray {
+            if key.isEmpty {
+                throw .invalidArgument("The property.name is the empty string.")
+            }
+            if isReserved(key) {
+                throw .invalidArgument(path.count == 1 ? "field name \(key) is reserved" : "field name '\(key)' is reserved.")
+            }
         }
         switch value.valueType {
         case nil:
@@ -40,9 +43,9 @@ public enum DocumentValidation {
         case .doubleValue(let d) where d == 0 && d.sign == .minus:
             return .double(0)
         case .stringValue(let s) where s.utf8.count > maxValueBytes:
-            throw .invalidArgument("The value of field \"\(describe(path))\" is longer than \(maxValueBytes) bytes.")
+            throw .invalidArgument("The value of property \"\(describe(path))\" is longer than \(maxValueBytes) bytes.")
         case .bytesValue(let b) where b.count > maxValueBytes:
-            throw .invalidArgument("The value of field \"\(describe(path))\" is longer than \(maxValueBytes) bytes.")
+            throw .invalidArgument("The value of property \"\(describe(path))\" is longer than \(maxValueBytes) bytes.")
         case .timestampValue(let t):
             guard t.seconds >= minSeconds, t.seconds <= maxSeconds, t.nanos >= 0, t.nanos < 1_000_000_000 else {
                 throw .invalidArgument(
@@ -85,6 +88,11 @@ public enum DocumentValidation {
         default:
             return value
         }
+    }
+
+    /// Field names matching `__.*__` are reserved, except a vector's `__type__`.
+    static func isReserved(_ key: String) -> Bool {
+        key.utf8.count >= 4 && key.hasPrefix("__") && key.hasSuffix("__") && key != "__type__"
     }
 
     static func checkDepth(_ depth: Int, _ path: [String]) throws(FirestoreError) {
