@@ -149,7 +149,7 @@ def _drain(stream, sink, on_line=None):
     stream.close()
 
 
-def start_flint():
+def start_flint(extra_args=()):
     binpath = os.environ.get("FLINT_BIN") or os.path.join(REPO_ROOT, ".build", "debug", "flint")
     if not os.path.isabs(binpath):
         binpath = os.path.join(REPO_ROOT, binpath)
@@ -157,7 +157,7 @@ def start_flint():
         pytest.fail(f"Flint executable not found at {binpath}: build it (swift build) or set FLINT_BIN; "
                     f"to develop the tests against the official emulator use CONFORMANCE_TARGET=official",
                     pytrace=False)
-    cmd = [binpath, "start", "--host", "127.0.0.1", "--port", "0"]
+    cmd = [binpath, "start", "--host", "127.0.0.1", "--port", "0", *extra_args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True, cwd=REPO_ROOT)
     output = deque(maxlen=2000)
