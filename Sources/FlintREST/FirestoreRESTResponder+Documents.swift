@@ -35,18 +35,24 @@ extension FirestoreRESTResponder {
     }
 
     func createDocument(_ call: RESTCall) async throws -> Response {
+        var request = try Self.createRequest(call)
+        request.document = try await call.decode(Google_Firestore_V1_Document.self)
+        return try call.reply(try await service.createDocument(request, context: call.context))
+    }
+
+    /// Everything of a createDocument request but its body (kept out of the async function).
+    static func createRequest(_ call: RESTCall) throws -> Google_Firestore_V1_CreateDocumentRequest {
         try call.query.only(["documentId", "mask.fieldPaths"])
+        let parent = call.database.name(of: call.path.parent)
         guard call.path.isCollection else {
-            let parent = call.database.name(of: call.path.parent)
             throw FirestoreError.invalidArgument("Document parent name \"\(parent)\" lacks \"/\" at index \(parent.utf16.count).")
         }
         var request = Google_Firestore_V1_CreateDocumentRequest()
-        request.parent = call.database.name(of: call.path.parent)
+        request.parent = parent
         request.collectionID = call.path.lastSegment
         request.documentID = call.query.string("documentId") ?? ""
-        request.document = try await call.decode(Google_Firestore_V1_Document.self)
         if let mask = call.query.mask("mask") { request.mask = mask }
-        return try call.reply(try await service.createDocument(request, context: call.context))
+        return request
     }
 
     func updateDocument(_ call: RESTCall) async throws -> Response {
@@ -73,11 +79,11 @@ extension FirestoreRESTResponder {
         return try call.reply(SwiftProtobuf.Google_Protobuf_Empty())
     }
 
-    static func precondition(_ query: QueryParameters) throws(FirestoreError) -> Google_Firestore_V1_Precondition? {
+    static func precondition(_ query: QueryParameters) throws -> Google_Firestore_V1_Precondition? {
         let exists = try query.bool("currentDocument.exists")
         let updateTime = try query.timestamp("currentDocument.updateTime")
         if exists != nil && updateTime != nil {
-            throw .invalidArgument("A precondition may set currentDocument.exists or currentDocument.updateTime, not both.")
+            throw FirestoreError.invalidArgument("A precondition may set currentDocument.exists or currentDocument.updateTime, not both.")
         }
         if let exists { return .with { $0.exists = exists } }
         if let updateTime { return .with { $0.updateTime = updateTime } }

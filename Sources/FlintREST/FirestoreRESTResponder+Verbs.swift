@@ -32,17 +32,17 @@ extension FirestoreRESTResponder {
     }
 
     /// Verbs on the database (`…/documents:commit`) may not name a document path.
-    func databaseName(_ call: RESTCall) throws(FirestoreError) -> String {
+    func databaseName(_ call: RESTCall) throws -> String {
         guard call.path.isEmpty else {
-            throw .invalidArgument("This method applies to \"\(call.database.documentsRoot)\", not to \"\(call.name)\".")
+            throw FirestoreError.invalidArgument("This method applies to \"\(call.database.documentsRoot)\", not to \"\(call.name)\".")
         }
         return call.database.resourceName
     }
 
     /// Verbs on a parent: the documents root or a document.
-    func parentName(_ call: RESTCall) throws(FirestoreError) -> String {
+    func parentName(_ call: RESTCall) throws -> String {
         guard call.path.isEmpty || call.path.isDocument else {
-            throw .invalidArgument("Parent \"\(call.name)\" is not a document or the documents root.")
+            throw FirestoreError.invalidArgument("Parent \"\(call.name)\" is not a document or the documents root.")
         }
         return call.name
     }

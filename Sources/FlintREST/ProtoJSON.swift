@@ -12,13 +12,15 @@ enum ProtoJSON {
         return options
     }()
 
-    static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, from body: ByteBuffer) throws(FirestoreError) -> M {
+    static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, from body: ByteBuffer) throws -> M {
         let bytes = Array(body.readableBytesView)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return M() }
         do {
             return try M(jsonUTF8Bytes: bytes, options: decoding)
         } catch {
-            throw .invalidArgument(payloadInvalid + " " + describe(error).prefix(1).uppercased() + describe(error).dropFirst() + ".")
+            let reason = describe(error)
+            let sentence = reason.prefix(1).uppercased() + String(reason.dropFirst())
+            throw FirestoreError.invalidArgument("\(payloadInvalid) \(sentence).")
         }
     }
 

@@ -42,45 +42,45 @@ struct QueryParameters {
     }
 
     /// Rejects any parameter the method does not take.
-    func only(_ allowed: Set<String>) throws(FirestoreError) {
+    func only(_ allowed: Set<String>) throws {
         for name in values.keys where !allowed.contains(name) {
-            throw .invalidArgument("Unknown query parameter \"\(name)\" for this method.")
+            throw FirestoreError.invalidArgument("Unknown query parameter \"\(name)\" for this method.")
         }
     }
 
     func all(_ name: String) -> [String] { values[name] ?? [] }
     func string(_ name: String) -> String? { values[name]?.last }
 
-    func bool(_ name: String) throws(FirestoreError) -> Bool? {
+    func bool(_ name: String) throws -> Bool? {
         guard let v = string(name) else { return nil }
         switch v.lowercased() {
         case "true", "1": return true
         case "false", "0": return false
-        default: throw .invalidArgument("Query parameter \"\(name)\" must be true or false, not \"\(v)\".")
+        default: throw FirestoreError.invalidArgument("Query parameter \"\(name)\" must be true or false, not \"\(v)\".")
         }
     }
 
-    func int32(_ name: String) throws(FirestoreError) -> Int32? {
+    func int32(_ name: String) throws -> Int32? {
         guard let v = string(name) else { return nil }
-        guard let n = Int32(v) else { throw .invalidArgument("Query parameter \"\(name)\" must be an integer, not \"\(v)\".") }
+        guard let n = Int32(v) else { throw FirestoreError.invalidArgument("Query parameter \"\(name)\" must be an integer, not \"\(v)\".") }
         return n
     }
 
-    func timestamp(_ name: String) throws(FirestoreError) -> Google_Protobuf_Timestamp? {
+    func timestamp(_ name: String) throws -> Google_Protobuf_Timestamp? {
         guard let v = string(name) else { return nil }
         do {
             return try Google_Protobuf_Timestamp(jsonString: "\"\(v)\"")
         } catch {
-            throw .invalidArgument("Query parameter \"\(name)\" must be an RFC 3339 timestamp, not \"\(v)\".")
+            throw FirestoreError.invalidArgument("Query parameter \"\(name)\" must be an RFC 3339 timestamp, not \"\(v)\".")
         }
     }
 
-    func bytes(_ name: String) throws(FirestoreError) -> Data? {
+    func bytes(_ name: String) throws -> Data? {
         guard let v = string(name) else { return nil }
         var standard = v.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while standard.count % 4 != 0 { standard += "=" }
         guard let data = Data(base64Encoded: standard) else {
-            throw .invalidArgument("Query parameter \"\(name)\" must be base64, not \"\(v)\".")
+            throw FirestoreError.invalidArgument("Query parameter \"\(name)\" must be base64, not \"\(v)\".")
         }
         return data
     }

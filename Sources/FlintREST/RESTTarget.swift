@@ -16,7 +16,7 @@ struct RESTTarget {
         "partitionQuery", "listCollectionIds", "batchWrite", "listen", "write",
     ]
 
-    init(rawTarget: String, allowVerb: Bool) throws(FirestoreError) {
+    init(rawTarget: String, allowVerb: Bool) throws {
         let (rawPath, rawQuery) = Self.splitTarget(rawTarget)
         var rawSegments = rawPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if rawSegments.first == "" { rawSegments.removeFirst() }
@@ -31,7 +31,7 @@ struct RESTTarget {
         segments = []
         for raw in rawSegments {
             guard let decoded = Self.percentDecoded(raw) else {
-                throw .invalidArgument("The URL path segment \"\(raw)\" has an invalid percent-encoding.")
+                throw FirestoreError.invalidArgument("The URL path segment \"\(raw)\" has an invalid percent-encoding.")
             }
             segments.append(decoded)
         }
@@ -69,13 +69,13 @@ struct RESTTarget {
         return (withoutFragment[..<q], withoutFragment[withoutFragment.index(after: q)...])
     }
 
-    static func parseQuery(_ raw: Substring) throws(FirestoreError) -> [(name: String, value: String)] {
+    static func parseQuery(_ raw: Substring) throws -> [(name: String, value: String)] {
         var out: [(String, String)] = []
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) throws(FirestoreError) -> String {
+            func decode(_ s: Substring) throws -> String {
                 guard let d = percentDecoded(s.replacingOccurrences(of: "+", with: " ")) else {
-                    throw .invalidArgument("The query parameter \"\(pair)\" has an invalid percent-encoding.")
+                    throw FirestoreError.invalidArgument("The query parameter \"\(pair)\" has an invalid percent-encoding.")
                 }
                 return d
             }
