@@ -40,7 +40,11 @@ let package = Package(
         // SQLite storage through GRDB: documents, the per-field index, collections.
         .target(
             name: "FlintStore",
-            dependencies: ["FlintCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FlintCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swift6
         ),
         // The Firestore operations, shared by every transport.
@@ -94,7 +98,7 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "FlintCoreTests", dependencies: ["FlintCore"], swiftSettings: swift6),
-        .testTarget(name: "FlintStoreTests", dependencies: ["FlintStore", "FlintService"], swiftSettings: swift6),
+        .testTarget(name: "FlintStoreTests", dependencies: ["FlintStore", "FlintService", "FlintProto"], swiftSettings: swift6),
         .testTarget(
             name: "FlintServerTests",
             dependencies: [

@@ -30,6 +30,9 @@ public final class DocumentStore: Sendable {
             try db.execute(sql: durable ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = OFF")
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Random index inserts dirty many pages per commit; checkpointing less often lets a
+            // page changed by several commits be copied back once.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
         }
         do {
             pool = try DatabasePool(path: file, configuration: config)

@@ -10,22 +10,23 @@ struct IndexEntry: Hashable {
     static let containsPrefix = "[]"
 
     static func entries(of fields: Fields) -> Set<IndexEntry> {
-        var out = Set<IndexEntry>()
-        collect(fields, prefix: [], into: &out)
-        return out
+        var out: [IndexEntry] = []
+        collect(fields, prefix: "", into: &out)
+        return Set(out)
     }
 
-    private static func collect(_ fields: Fields, prefix: [String], into out: inout Set<IndexEntry>) {
+    /// `prefix` is the canonical path of the enclosing map plus ".", or empty at the top.
+    private static func collect(_ fields: Fields, prefix: String, into out: inout [IndexEntry]) {
         for (key, value) in fields {
-            let path = prefix + [key]
-            let name = FieldPath(path).description
-            out.insert(IndexEntry(field: name, value: IndexKey.encode(value)))
+            let name = prefix + FieldPath.quoteIfNeeded(key)
+            out.append(IndexEntry(field: name, value: IndexKey.encode(value)))
             switch value.valueType {
             case .mapValue(let m) where value.vectorElements == nil:
-                collect(m.fields, prefix: path, into: &out)
+                collect(m.fields, prefix: name + ".", into: &out)
             case .arrayValue(let a):
+                let contains = containsPrefix + name
                 for element in a.values {
-                    out.insert(IndexEntry(field: containsPrefix + name, value: IndexKey.encode(element)))
+                    out.append(IndexEntry(field: contains, value: IndexKey.encode(element)))
                 }
             default:
                 break

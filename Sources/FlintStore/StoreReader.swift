@@ -2,6 +2,7 @@ import FlintCore
 import FlintProto
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Read access inside one consistent snapshot.
 public struct StoreReader {
@@ -53,10 +54,16 @@ public struct StoreReader {
     /// The document at `path`, or nil.
     public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
         guard let scope = try collectionScope(database, path.parent) else { return nil }
-        let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?"),
-            arguments: [scope, path.lastSegment])
-        return try row.map { try document(from: $0, path: path) }
+        var found: (create: Int64, update: Int64, blob: Data)?
+        try RawStatement(db, "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?").run { b in
+            b.bind(scope)
+            b.bind(path.lastSegment)
+        } row: { h in
+            found = (sqlite3_column_int64(h, 0), sqlite3_column_int64(h, 1), RawStatement.blob(h, 2))
+        }
+        guard let found else { return nil }
+        return StoredDocument(
+            path: path, fields: try Self.decodeFields(found.blob), createTime: found.create, updateTime: found.update)
     }
 
     /// Documents of one collection in id order, starting after `afterID`, at most `limit`.

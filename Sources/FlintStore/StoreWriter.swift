@@ -73,13 +73,20 @@ public struct StoreWriter {
         var map = FirestoreMap()
         map.fields = document.fields
         let blob: Data = try map.serializedBytes()
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO documents(scope, id, create_time, update_time, fields) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(scope, id) DO UPDATE SET
-                  create_time = excluded.create_time, update_time = excluded.update_time, fields = excluded.fields
-                """
-        ).execute(arguments: [scope, document.path.lastSegment, document.createTime, document.updateTime, blob])
+        try RawStatement(
+            db,
+            """
+            INSERT INTO documents(scope, id, create_time, update_time, fields) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(scope, id) DO UPDATE SET
+              create_time = excluded.create_time, update_time = excluded.update_time, fields = excluded.fields
+            """
+        ).run { b in
+            b.bind(scope)
+            b.bind(document.path.lastSegment)
+            b.bind(document.createTime)
+            b.bind(document.updateTime)
+            b.bind(blob)
+        }
         let old = previous.map { IndexEntry.entries(of: $0.fields) } ?? []
         let new = IndexEntry.entries(of: document.fields)
         try updateIndex(document.path, scope: scope, group: group, removing: old.subtracting(new), adding: new.subtracting(old))
@@ -88,8 +95,10 @@ public struct StoreWriter {
     /// Removes the document at `path` (which held `previous`) and its index rows.
     public func delete(_ database: DatabaseID, _ path: ResourcePath, previous: StoredDocument) throws {
         let (scope, group) = try scopes(database, of: path)
-        try db.cachedStatement(sql: "DELETE FROM documents WHERE scope = ? AND id = ?")
-            .execute(arguments: [scope, path.lastSegment])
+        try RawStatement(db, "DELETE FROM documents WHERE scope = ? AND id = ?").run { b in
+            b.bind(scope)
+            b.bind(path.lastSegment)
+        }
         try updateIndex(path, scope: scope, group: group, removing: IndexEntry.entries(of: previous.fields), adding: [])
     }
 
@@ -97,27 +106,30 @@ public struct StoreWriter {
         _ path: ResourcePath, scope: Int64, group: Int64?, removing: Set<IndexEntry>, adding: Set<IndexEntry>
     ) throws {
         if removing.isEmpty && adding.isEmpty { return }
-        let idKey = Data(path.lastSegment.utf8)
-        let groupKey = group.map { _ in Data(IndexKey.encode(path: path)) }
-        if !removing.isEmpty {
-            let statement = try db.cachedStatement(
-                sql: "DELETE FROM field_index WHERE scope = ? AND field = ? AND value = ? AND doc = ?")
-            for entry in removing {
-                try statement.execute(arguments: [scope, entry.field, Data(entry.value), idKey])
+        let idKey = Array(path.lastSegment.utf8)
+        let groupKey = group.map { _ in IndexKey.encode(path: path) }
+        func apply(_ sql: String, _ entries: Set<IndexEntry>) throws {
+            if entries.isEmpty { return }
+            let statement = try RawStatement(db, sql)
+            for entry in entries {
+                try statement.run { b in
+                    b.bind(scope)
+                    b.bind(entry.field)
+                    b.bind(entry.value)
+                    b.bind(idKey)
+                }
                 if let group, let groupKey {
-                    try statement.execute(arguments: [group, entry.field, Data(entry.value), groupKey])
+                    try statement.run { b in
+                        b.bind(group)
+                        b.bind(entry.field)
+                        b.bind(entry.value)
+                        b.bind(groupKey)
+                    }
                 }
             }
         }
-        if !adding.isEmpty {
-            let statement = try db.cachedStatement(sql: "INSERT INTO field_index(scope, field, value, doc) VALUES (?, ?, ?, ?)")
-            for entry in adding {
-                try statement.execute(arguments: [scope, entry.field, Data(entry.value), idKey])
-                if let group, let groupKey {
-                    try statement.execute(arguments: [group, entry.field, Data(entry.value), groupKey])
-                }
-            }
-        }
+        try apply("DELETE FROM field_index WHERE scope = ? AND field = ? AND value = ? AND doc = ?", removing)
+        try apply("INSERT INTO field_index(scope, field, value, doc) VALUES (?, ?, ?, ?)", adding)
     }
 
     /// Removes every document of a database (the emulator's "clear" endpoint).

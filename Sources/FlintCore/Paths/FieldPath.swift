@@ -33,7 +33,7 @@ public struct FieldPath: Hashable, Sendable, Comparable, CustomStringConvertible
         return letter(first) && segment.utf8.allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) }
     }
 
-    static func quoteIfNeeded(_ segment: String) -> String {
+    public static func quoteIfNeeded(_ segment: String) -> String {
         if isSimple(segment) { return segment }
         var out = "`"
         for ch in segment {

@@ -68,11 +68,13 @@ public enum ResourceName {
     public static func validateID(_ id: String) throws(FirestoreError) {
         if id.isEmpty { throw .invalidArgument("A collection or document id must not be empty.") }
         if id == "." || id == ".." { throw .invalidArgument("Resource id \"\(id)\" is invalid: \".\" and \"..\" are not allowed.") }
-        if id.contains("/") { throw .invalidArgument("Resource id \"\(id)\" is invalid: it contains \"/\".") }
+        if id.utf8.contains(UInt8(ascii: "/")) {
+            throw .invalidArgument("Resource id \"\(id)\" is invalid: it contains \"/\".")
+        }
         if id.utf8.count > maxIDBytes {
             throw .invalidArgument("Resource id \"\(id.prefix(32))…\" is longer than \(maxIDBytes) bytes.")
         }
-        if id.count >= 4 && id.hasPrefix("__") && id.hasSuffix("__") {
+        if id.utf8.count >= 4 && id.hasPrefix("__") && id.hasSuffix("__") {
             throw .invalidArgument("Resource id \"\(id)\" is invalid because it is reserved (matches __.*__).")
         }
     }

@@ -14,13 +14,25 @@ public enum DocumentValidation {
     public static func normalized(_ fields: Fields, documentName: String) throws(FirestoreError) -> Fields {
         var out = fields
         for (key, value) in fields {
-            out[key] = try normalized(value, path: [key], depth: 1)
+            let checked = try normalized(value, path: [key], depth: 1)
+            // Most values come back unchanged; only write back the ones normalisation altered.
+            if needsNormalizing(value) { out[key] = checked }
         }
         let size = documentSize(name: documentName, fields: out)
         if size > maxDocumentBytes {
             throw .invalidArgument("maximum entity size is \(maxDocumentBytes) bytes")
         }
         return out
+    }
+
+    /// Whether normalisation can change this value (timestamps below microseconds, -0.0, or containers).
+    static func needsNormalizing(_ value: FirestoreValue) -> Bool {
+        switch value.valueType {
+        case .doubleValue(let d): d == 0 && d.sign == .minus
+        case .timestampValue(let t): t.nanos % 1000 != 0
+        case .arrayValue, .mapValue: true
+        default: false
+        }
     }
 
     static func describe(_ path: [String]) -> String { FieldPath(path).description }
