@@ -99,12 +99,12 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
 
     public func runQuery(request: ServerRequest<Google_Firestore_V1_RunQueryRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_RunQueryResponse>
-    { throw Self.unimplemented("RunQuery") }
+    { try await stream(request) { try await service.runQuery($0, context: $1) } }
 
     public func runAggregationQuery(
         request: ServerRequest<Google_Firestore_V1_RunAggregationQueryRequest>, context: ServerContext
     ) async throws -> StreamingServerResponse<Google_Firestore_V1_RunAggregationQueryResponse> {
-        throw Self.unimplemented("RunAggregationQuery")
+        try await stream(request) { try await service.runAggregationQuery($0, context: $1) }
     }
 
     public func partitionQuery(request: ServerRequest<Google_Firestore_V1_PartitionQueryRequest>, context: ServerContext)

@@ -24,6 +24,14 @@ extension FirestoreRESTResponder {
             var request = try await call.decode(Google_Firestore_V1_ListCollectionIdsRequest.self)
             request.parent = try parentName(call)
             return try call.reply(try await service.listCollectionIDs(request, context: call.context))
+        case "runQuery":
+            var request = try await call.decode(Google_Firestore_V1_RunQueryRequest.self)
+            request.parent = try parentName(call)
+            return try call.replyStream(try await service.runQuery(request, context: call.context))
+        case "runAggregationQuery":
+            var request = try await call.decode(Google_Firestore_V1_RunAggregationQueryRequest.self)
+            request.parent = try parentName(call)
+            return try call.replyStream(try await service.runAggregationQuery(request, context: call.context))
         case "listen", "write":
             throw FirestoreError(.unimplemented, "Method \(verb) is only available over gRPC.")
         default:

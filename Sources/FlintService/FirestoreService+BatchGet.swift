@@ -15,9 +15,9 @@ extension FirestoreService {
         default: break
         }
         let mask = try parseMask(request.hasMask, request.mask)
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         var targets: [(name: String, path: ResourcePath?)] = []
-        for name in request.documents where seen.insert(name).inserted {
+        for name in request.documents where seen.insert(Array(name.utf8)).inserted {
             let (db, path) = try ResourceName.document(name)
             targets.append((name, db == database ? path : nil))
         }

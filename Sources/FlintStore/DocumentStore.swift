@@ -95,6 +95,19 @@ final class IDCache: Sendable {
         var kind: Int
         var parent: String
         var cid: String
+
+        // Byte identity, as in SQLite; String equality would merge canonically equivalent ids.
+        static func == (a: ScopeKey, b: ScopeKey) -> Bool {
+            a.db == b.db && a.kind == b.kind && a.parent.utf8.elementsEqual(b.parent.utf8)
+                && a.cid.utf8.elementsEqual(b.cid.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(db)
+            hasher.combine(kind)
+            hasher.combine(utf8: parent)
+            hasher.combine(utf8: cid)
+        }
     }
     private struct State {
         var databases: [DatabaseID: Int64] = [:]

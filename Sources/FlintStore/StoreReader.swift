@@ -54,10 +54,15 @@ public struct StoreReader {
     /// The document at `path`, or nil.
     public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
         guard let scope = try collectionScope(database, path.parent) else { return nil }
+        return try document(scope: scope, id: path.lastSegment, path: path)
+    }
+
+    /// The document `id` of a known collection scope.
+    func document(scope: Int64, id: String, path: ResourcePath) throws -> StoredDocument? {
         var found: (create: Int64, update: Int64, blob: Data)?
         try RawStatement(db, "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?").run { b in
             b.bind(scope)
-            b.bind(path.lastSegment)
+            b.bind(id)
         } row: { h in
             found = (sqlite3_column_int64(h, 0), sqlite3_column_int64(h, 1), RawStatement.blob(h, 2))
         }
@@ -124,7 +129,8 @@ public struct StoreReader {
                 WHERE s.db = ? AND s.kind = 0 AND (s.parent = ? OR (s.parent >= ? AND s.parent < ?))
                   AND EXISTS (SELECT 1 FROM documents d WHERE d.scope = s.id)
                 """,
-            arguments: [dbRow, p, below, p.isEmpty ? "\u{10FFFF}" : p + "0"])
+            // Below the root every scope qualifies: the upper bound is a BLOB, which sorts after all TEXT.
+            arguments: [dbRow, p, below, p.isEmpty ? Data([0xFF]).databaseValue : (p + "0").databaseValue])
         var out = Set<String>()
         for row in rows {
             let cid: String = row["cid"]

@@ -20,6 +20,16 @@ public struct FieldPath: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The canonical string form, quoting only the segments that need it.
     public var description: String { segments.map(Self.quoteIfNeeded).joined(separator: ".") }
 
+    public static func == (a: FieldPath, b: FieldPath) -> Bool {
+        a.segments.count == b.segments.count && zip(a.segments, b.segments).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for s in segments {
+            hasher.combine(utf8: s)
+        }
+    }
+
     public static func < (lhs: FieldPath, rhs: FieldPath) -> Bool {
         for (a, b) in zip(lhs.segments, rhs.segments) where a != b {
             return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
@@ -36,9 +46,9 @@ public struct FieldPath: Hashable, Sendable, Comparable, CustomStringConvertible
     public static func quoteIfNeeded(_ segment: String) -> String {
         if isSimple(segment) { return segment }
         var out = "`"
-        for ch in segment {
-            if ch == "`" || ch == "\\" { out.append("\\") }
-            out.append(ch)
+        for scalar in segment.unicodeScalars {
+            if scalar == "`" || scalar == "\\" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(scalar)
         }
         return out + "`"
     }
@@ -51,7 +61,8 @@ extension FieldPath {
         if string.isEmpty { throw bad("it is empty") }
         if string.utf8.count > Self.maxBytes { throw bad("it is longer than \(Self.maxBytes) bytes") }
         var segments: [String] = []
-        var chars = Array(string)[...]
+        // Scalars, not Characters: a back-quote or dot followed by a combining mark is still a delimiter.
+        var chars = Array(string.unicodeScalars)[...]
         while true {
             var segment = ""
             if chars.first == "`" {
@@ -60,19 +71,19 @@ extension FieldPath {
                 while let ch = chars.popFirst() {
                     if ch == "\\" {
                         guard let next = chars.popFirst() else { throw bad("it ends with an unfinished escape") }
-                        segment.append(next)
+                        segment.unicodeScalars.append(next)
                     } else if ch == "`" {
                         closed = true
                         break
                     } else {
-                        segment.append(ch)
+                        segment.unicodeScalars.append(ch)
                     }
                 }
                 if !closed { throw bad("a back-quote is not closed") }
                 if let next = chars.first, next != "." { throw bad("characters follow a closing back-quote") }
             } else {
                 while let ch = chars.first, ch != "." {
-                    segment.append(ch)
+                    segment.unicodeScalars.append(ch)
                     chars = chars.dropFirst()
                 }
                 if !segment.isEmpty && !Self.isSimple(segment) {

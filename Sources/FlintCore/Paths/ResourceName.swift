@@ -7,7 +7,8 @@ public enum ResourceName {
 
     /// Splits a database name `projects/{p}/databases/{d}`.
     public static func database(_ name: String) throws(FirestoreError) -> DatabaseID {
-        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = name.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         guard parts.count == 4, parts[0] == "projects", parts[2] == "databases", !parts[1].isEmpty, !parts[3].isEmpty
         else { throw .invalidArgument("Invalid database name \"\(name)\": expected projects/{project}/databases/{database}.") }
         return DatabaseID(project: String(parts[1]), database: String(parts[3]))
@@ -15,7 +16,8 @@ public enum ResourceName {
 
     /// Splits any name below a database's documents root (the root itself included).
     public static func parse(_ name: String) throws(FirestoreError) -> (DatabaseID, ResourcePath) {
-        let parts = name.split(separator: "/", maxSplits: 5, omittingEmptySubsequences: false)
+        let parts = name.utf8.split(separator: UInt8(ascii: "/"), maxSplits: 5, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         guard parts.count >= 5, parts[0] == "projects", parts[2] == "databases", parts[4] == "documents",
             !parts[1].isEmpty, !parts[3].isEmpty
         else {

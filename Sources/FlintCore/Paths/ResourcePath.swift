@@ -28,6 +28,18 @@ public struct ResourcePath: Hashable, Sendable, Comparable, CustomStringConverti
 
     public var description: String { segments.joined(separator: "/") }
 
+    // Ids are byte strings: Swift's String equality (canonical equivalence) would merge
+    // "é" and "e\u{301}", which Firestore keeps apart.
+    public static func == (a: ResourcePath, b: ResourcePath) -> Bool {
+        a.segments.count == b.segments.count && zip(a.segments, b.segments).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for s in segments {
+            hasher.combine(utf8: s)
+        }
+    }
+
     /// Segment by segment, each by UTF-8 bytes, shorter first on a tie: Firestore's key order.
     public static func < (lhs: ResourcePath, rhs: ResourcePath) -> Bool {
         for (a, b) in zip(lhs.segments, rhs.segments) where a != b {
@@ -41,7 +53,8 @@ extension ResourcePath {
     /// Splits `a/b/c` into segments, rejecting empty segments.
     public static func parse(_ string: String, context: @autoclosure () -> String) throws(FirestoreError) -> ResourcePath {
         if string.isEmpty { return .root }
-        let parts = string.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = string.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         if parts.contains(where: \.isEmpty) {
             throw .invalidArgument("Invalid path \"\(context())\": it contains an empty segment.")
         }

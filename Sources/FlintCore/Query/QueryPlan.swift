@@ -96,6 +96,21 @@ public struct QueryPlan: Sendable {
         return orders
     }
 
+    /// The same plan with limit 0: execution chooses its access paths and reads nothing.
+    public var planningOnly: QueryPlan {
+        var copy = self
+        copy.limit = 0
+        return copy
+    }
+
+    /// Orders on fields that must exist (aggregated fields), placed before `__name__`.
+    public mutating func requireOrder(on paths: [FieldPath]) {
+        let direction = orders.last?.descending ?? false
+        for path in paths.sorted() where !orders.contains(where: { $0.path == path }) {
+            orders.insert(Order(path: path, descending: direction), at: orders.count - 1)
+        }
+    }
+
     /// Kindless queries (used by recursive deletes) only scan keys in ascending order.
     static func validateKindless(_ plan: QueryPlan) throws(FirestoreError) {
         if plan.filter != nil || plan.orders.count != 1 || plan.orders[0].descending {

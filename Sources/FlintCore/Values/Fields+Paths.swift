@@ -81,6 +81,8 @@ public func fieldsEqual(_ a: Fields, _ b: Fields) -> Bool {
 public func valuesIdentical(_ a: FirestoreValue, _ b: FirestoreValue) -> Bool {
     switch (a.valueType, b.valueType) {
     case (.doubleValue(let x), .doubleValue(let y)): return x.bitPattern == y.bitPattern || (x.isNaN && y.isNaN) || x == y
+    case (.stringValue(let x), .stringValue(let y)): return x.utf8.elementsEqual(y.utf8)
+    case (.referenceValue(let x), .referenceValue(let y)): return x.utf8.elementsEqual(y.utf8)
     case (.mapValue(let x), .mapValue(let y)): return fieldsEqual(x.fields, y.fields)
     case (.arrayValue(let x), .arrayValue(let y)):
         return x.values.count == y.values.count && zip(x.values, y.values).allSatisfy { valuesIdentical($0, $1) }

@@ -114,3 +114,40 @@ public enum IndexKey {
         return out
     }
 }
+
+extension IndexKey {
+    /// Inverts `encode(path:)`.
+    public static func decodePath(_ bytes: [UInt8]) -> ResourcePath {
+        var segments: [String] = []
+        var current: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0, i + 1 < bytes.count {
+                if bytes[i + 1] == 0xFF {
+                    current.append(0)
+                } else {
+                    segments.append(String(decoding: current, as: UTF8.self))
+                    current = []
+                }
+                i += 2
+            } else {
+                current.append(b)
+                i += 1
+            }
+        }
+        return ResourcePath(segments)
+    }
+
+    /// The first byte of every encoding of a value of this value's type, and the byte after
+    /// the type's last encoding: the bounds of a range filter, which never crosses types.
+    public static func typeBounds(of value: FirestoreValue) -> (lower: [UInt8], upper: [UInt8]) {
+        let tag = encode(value)[0]
+        return ([tag], [tag + 1])
+    }
+}
+
+extension IndexKey {
+    public static let nullTag = Tag.null.rawValue
+    public static let nanTag = Tag.nan.rawValue
+}

@@ -1,0 +1,111 @@
+import FlintCore
+import FlintProto
+import FlintStore
+import Foundation
+import SwiftProtobuf
+
+extension FirestoreService {
+    /// `:runQuery`: the documents in order, `done` on the last message, explain metrics on request.
+    public func runQuery(_ request: Google_Firestore_V1_RunQueryRequest, context: CallContext) async throws
+        -> [Google_Firestore_V1_RunQueryResponse]
+    {
+        let (database, parent) = try ResourceName.parent(request.parent)
+        try Self.rejectQuerySelector(request.consistencySelector)
+        guard case .structuredQuery(let query)? = request.queryType else {
+            throw FirestoreError.invalidArgument("runQuery needs a structuredQuery.")
+        }
+        let plan = try QueryPlan(query)
+        let explain = request.hasExplainOptions ? request.explainOptions : nil
+        let started = ContinuousClock.now
+        let (docs, stats, lastCommit) = try await store.read { reader in
+            var stats = QueryStats()
+            // Explain without analysis plans the query but reads nothing.
+            let docs = try reader.execute(
+                explain?.analyze == false ? plan.planningOnly : plan, database: database, parent: parent, stats: &stats)
+            return (docs, stats, try reader.lastCommitTime())
+        }
+        let readTime = self.readTime(lastCommit: lastCommit)
+        var responses = docs.map { doc in
+            Google_Firestore_V1_RunQueryResponse.with {
+                $0.document = doc.proto(in: database, mask: plan.projection)
+                $0.readTime = readTime
+            }
+        }
+        if responses.isEmpty { responses.append(.with { $0.readTime = readTime }) }
+        responses[responses.count - 1].done = true
+        if let explain {
+            responses[responses.count - 1].explainMetrics = Self.metrics(
+                stats, returned: docs.count, analyze: explain.analyze, elapsed: ContinuousClock.now - started)
+        }
+        return responses
+    }
+
+    /// `:runAggregationQuery`: one result with every aggregate.
+    public func runAggregationQuery(_ request: Google_Firestore_V1_RunAggregationQueryRequest, context: CallContext)
+        async throws -> [Google_Firestore_V1_RunAggregationQueryResponse]
+    {
+        let (database, parent) = try ResourceName.parent(request.parent)
+        try Self.rejectQuerySelector(request.consistencySelector)
+        guard case .structuredAggregationQuery(let aggregationQuery)? = request.queryType else {
+            throw FirestoreError.invalidArgument("runAggregationQuery needs a structuredAggregationQuery.")
+        }
+        let aggregations = try Aggregation.parse(aggregationQuery)
+        let required = Aggregation.requiredFields(aggregations)
+        var plan = try QueryPlan(aggregationQuery.structuredQuery)
+        // sum/avg only see documents that have their fields; under a limit those fields also order.
+        if plan.limit != nil { plan.requireOrder(on: required) }
+        let explain = request.hasExplainOptions ? request.explainOptions : nil
+        let started = ContinuousClock.now
+        let analyze = explain?.analyze ?? true
+        let executed = analyze ? plan : plan.planningOnly
+        let (fields, stats, lastCommit) = try await store.read { reader in
+            var stats = QueryStats()
+            let docs = try reader.execute(executed, database: database, parent: parent, stats: &stats)
+            let fields = docs.map(\.fields).filter { f in required.allSatisfy { f.value(at: $0) != nil } }
+            return (fields, stats, try reader.lastCommitTime())
+        }
+        var response = Google_Firestore_V1_RunAggregationQueryResponse()
+        response.readTime = self.readTime(lastCommit: lastCommit)
+        if analyze {
+            for a in aggregations { response.result.aggregateFields[a.alias] = a.compute(over: fields) }
+        }
+        if let explain {
+            response.explainMetrics = Self.metrics(
+                stats, returned: 1, analyze: explain.analyze, elapsed: ContinuousClock.now - started)
+        }
+        return [response]
+    }
+
+    static func rejectQuerySelector<S>(_ selector: S?) throws {
+        if selector != nil {
+            throw FirestoreError(.unimplemented, "Queries in transactions or at a readTime are not supported yet by this server.")
+        }
+    }
+
+    /// Query Explain: the plan (indexes used) and, when analysed, what execution read.
+    static func metrics(_ stats: QueryStats, returned: Int, analyze: Bool, elapsed: Duration)
+        -> Google_Firestore_V1_ExplainMetrics
+    {
+        var metrics = Google_Firestore_V1_ExplainMetrics()
+        metrics.planSummary.indexesUsed = stats.indexesUsed.map { index in
+            Google_Protobuf_Struct(fields: [
+                "query_scope": Google_Protobuf_Value(stringValue: stats.scope),
+                "properties": Google_Protobuf_Value(stringValue: index),
+            ])
+        }
+        if analyze {
+            var execution = Google_Firestore_V1_ExecutionStats()
+            execution.resultsReturned = Int64(returned)
+            execution.readOperations = Int64(stats.documentsRead + max(1, stats.indexEntriesRead / 1000))
+            let (seconds, attoseconds) = elapsed.components
+            execution.executionDuration = Google_Protobuf_Duration(
+                seconds: seconds, nanos: Int32(attoseconds / 1_000_000_000))
+            execution.debugStats = Google_Protobuf_Struct(fields: [
+                "index_entries_scanned": Google_Protobuf_Value(stringValue: String(stats.indexEntriesRead)),
+                "documents_scanned": Google_Protobuf_Value(stringValue: String(stats.documentsRead)),
+            ])
+            metrics.executionStats = execution
+        }
+        return metrics
+    }
+}

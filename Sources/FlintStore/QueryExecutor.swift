@@ -1,0 +1,259 @@
+import FlintCore
+import Foundation
+import GRDB
+
+/// What a query execution read, for Query Explain and for tests that prove a query did not scan.
+public struct QueryStats: Sendable {
+    public var indexEntriesRead = 0
+    public var documentsRead = 0
+    /// Human-readable index descriptions, e.g. `(status ASC, __name__ ASC)`.
+    public var indexesUsed: [String] = []
+    public var scope = "Collection"
+    public init() {}
+}
+
+/// Where a query's documents live: one collection, or a collection group's nested collections.
+struct QuerySource {
+    enum Kind {
+        case collection(ResourcePath)
+        /// Nested collections of a group, restricted to documents below `under`.
+        case group(under: ResourcePath)
+    }
+    var scope: Int64
+    var kind: Kind
+    var database: DatabaseID
+
+    func path(of doc: [UInt8]) -> ResourcePath {
+        switch kind {
+        case .collection(let c): c.appending(String(decoding: doc, as: UTF8.self))
+        case .group: IndexKey.decodePath(doc)
+        }
+    }
+
+    func includes(_ path: ResourcePath) -> Bool {
+        if case .group(let under) = kind { return under.isEmpty || (under.isPrefix(of: path) && path.count > under.count) }
+        return true
+    }
+}
+
+/// How one AND-group of filters is driven from the index.
+enum AccessPath {
+    /// Every document of the source in key order.
+    case keyScan
+    /// One or more ranges of one field's index (or its array-contains entries).
+    case index(field: String, ranges: [ValueRange], display: String)
+
+    /// Whether results come out in the plan's full order (so a limit can stop the scan).
+    func streamsInOrder(_ plan: QueryPlan, equalityFields: Set<FieldPath>) -> Bool {
+        let last = plan.orders.last!
+        let others = plan.orders.dropLast()
+        switch self {
+        case .keyScan:
+            return others.isEmpty
+        case .index(let field, let ranges, _):
+            guard ranges.count == 1 else { return false }
+            let exact = ranges[0].lower != nil && ranges[0].lower == ranges[0].upper
+            if exact {
+                // One value: key order, as long as every other order is fixed by an equality.
+                return others.allSatisfy { equalityFields.contains($0.path) }
+            }
+            guard others.count == 1, others[0].descending == last.descending else { return false }
+            return others[0].path.description == field
+        }
+    }
+}
+
+extension StoreReader {
+    /// Runs a validated query below `parent`, reading through the per-field index where a filter
+    /// or the order allows, and documents only for candidates.
+    public func execute(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
+        -> [StoredDocument]
+    {
+        guard let collectionID = plan.collectionID else {
+            return try kindless(plan, database: database, parent: parent, stats: &stats)
+        }
+        var sources: [QuerySource] = []
+        if !plan.allDescendants || parent.isEmpty {
+            if let scope = try collectionScope(database, parent.appending(collectionID)) {
+                sources.append(QuerySource(scope: scope, kind: .collection(parent.appending(collectionID)), database: database))
+            }
+        }
+        if plan.allDescendants {
+            stats.scope = "Collection group"
+            if let scope = try groupScope(database, collectionID) {
+                sources.append(QuerySource(scope: scope, kind: .group(under: parent), database: database))
+            }
+        }
+        if sources.isEmpty { return [] }
+        let conjuncts = plan.filter?.disjuncts ?? [[]]
+        if conjuncts.count == 1 && sources.count == 1 {
+            let source = sources[0]
+            let path = try chooseAccessPath(conjuncts[0], plan: plan, source: source, stats: &stats)
+            if plan.limit == 0 { return [] }
+            let equalities = Set(conjuncts[0].compactMap { f -> FieldPath? in
+                if case .field(let p, .equal, _) = f { return p }
+                return nil
+            })
+            let groupKeyScan: Bool
+            if case .keyScan = path, case .group = source.kind { groupKeyScan = true } else { groupKeyScan = false }
+            if !groupKeyScan && path.streamsInOrder(plan, equalityFields: equalities) {
+                return try stream(path, plan: plan, source: source, stats: &stats)
+            }
+            var candidates = Set<ResourcePath>()
+            try collect(path, plan: plan, source: source, into: &candidates, stats: &stats)
+            return try finish(candidates, plan: plan, database: database, stats: &stats)
+        }
+        var candidates = Set<ResourcePath>()
+        for source in sources {
+            for conjunct in conjuncts {
+                let path = try chooseAccessPath(conjunct, plan: plan, source: source, stats: &stats)
+                if plan.limit == 0 { continue }
+                try collect(path, plan: plan, source: source, into: &candidates, stats: &stats)
+            }
+        }
+        return try finish(candidates, plan: plan, database: database, stats: &stats)
+    }
+
+    /// Loads, filters, orders and pages a set of candidate documents.
+    func finish(_ candidates: Set<ResourcePath>, plan: QueryPlan, database: DatabaseID, stats: inout QueryStats) throws
+        -> [StoredDocument]
+    {
+        var rows: [(doc: StoredDocument, values: [FirestoreValue])] = []
+        for path in candidates {
+            guard let doc = try document(database, path) else { continue }
+            stats.documentsRead += 1
+            let name = database.name(of: path)
+            guard plan.matches(doc.fields, name: name), let values = plan.orderValues(doc.fields, name: name) else { continue }
+            rows.append((doc, values))
+        }
+        rows.sort { plan.compare($0.values, $1.values) < 0 }
+        var out: [StoredDocument] = []
+        var skipped = 0
+        for row in rows {
+            if plan.isBeforeStart(row.values) { continue }
+            if plan.isAfterEnd(row.values) { break }
+            if skipped < plan.offset {
+                skipped += 1
+                continue
+            }
+            out.append(row.doc)
+            if let limit = plan.limit, out.count >= limit { break }
+        }
+        return out
+    }
+
+    /// Walks an access path that yields documents in the final order, stopping at the limit.
+    func stream(_ path: AccessPath, plan: QueryPlan, source: QuerySource, stats: inout QueryStats) throws -> [StoredDocument] {
+        var out: [StoredDocument] = []
+        if plan.limit == 0 { return out }
+        var skipped = 0
+        var seen = Set<[UInt8]>()
+        let descending = plan.orders.last!.descending
+        var failure: (any Error)?
+        let database = source.database
+        func visit(_ docPath: ResourcePath, _ load: () throws -> StoredDocument?) -> Bool {
+            do {
+                guard source.includes(docPath), let doc = try load() else { return true }
+                stats.documentsRead += 1
+                let name = database.name(of: docPath)
+                guard plan.matches(doc.fields, name: name), let values = plan.orderValues(doc.fields, name: name) else {
+                    return true
+                }
+                if plan.isBeforeStart(values) { return true }
+                if plan.isAfterEnd(values) { return false }
+                if skipped < plan.offset {
+                    skipped += 1
+                    return true
+                }
+                out.append(doc)
+                return plan.limit.map { out.count < $0 } ?? true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        switch path {
+        case .keyScan:
+            guard case .collection(let collection) = source.kind else { break }
+            stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: descending) { id in
+                visit(collection.appending(id)) { try document(scope: source.scope, id: id, path: collection.appending(id)) }
+            }
+        case .index(let field, let ranges, _):
+            stats.indexEntriesRead += try scanIndex(scope: source.scope, field: field, range: ranges[0], descending: descending) {
+                _, doc in
+                guard seen.insert(doc).inserted else { return true }
+                let docPath = source.path(of: doc)
+                return visit(docPath) { try loadDocument(source, doc, docPath) }
+            }
+        }
+        if let failure { throw failure }
+        return out
+    }
+
+    func loadDocument(_ source: QuerySource, _ doc: [UInt8], _ path: ResourcePath) throws -> StoredDocument? {
+        switch source.kind {
+        case .collection: try document(scope: source.scope, id: path.lastSegment, path: path)
+        case .group: try document(source.database, path)
+        }
+    }
+
+    /// Gathers candidate paths of an access path (unordered).
+    func collect(
+        _ path: AccessPath, plan: QueryPlan, source: QuerySource, into out: inout Set<ResourcePath>, stats: inout QueryStats
+    ) throws {
+        switch path {
+        case .keyScan:
+            guard case .collection(let collection) = source.kind else {
+                // A group without a driving filter: every entry of its key index.
+                stats.indexEntriesRead += try scanDocumentsOfGroup(source, into: &out)
+                return
+            }
+            stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: false) { id in
+                out.insert(collection.appending(id))
+                return true
+            }
+        case .index(let field, let ranges, _):
+            for range in ranges {
+                stats.indexEntriesRead += try scanIndex(scope: source.scope, field: field, range: range, descending: false) {
+                    _, doc in
+                    let p = source.path(of: doc)
+                    if source.includes(p) { out.insert(p) }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// Every document of a group scope: each document has at least its key in the index only
+    /// through its fields, so read the group's collections directly.
+    func scanDocumentsOfGroup(_ source: QuerySource, into out: inout Set<ResourcePath>) throws -> Int {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.id AS id, s.parent AS parent, s.cid AS cid FROM scopes s, scopes g
+                WHERE g.id = ? AND s.db = g.db AND s.kind = 0 AND s.cid = g.cid AND s.parent <> ''
+                """,
+            arguments: [source.scope])
+        var count = 0
+        for row in rows {
+            let parent: String = row["parent"]
+            let cid: String = row["cid"]
+            let collection = try ResourcePath.parse(parent + "/" + cid, context: parent)
+            count += try scanDocumentIDs(scope: row["id"], descending: false) { id in
+                let p = collection.appending(id)
+                if source.includes(p) { out.insert(p) }
+                return true
+            }
+        }
+        return count
+    }
+
+    /// Kindless queries: every document below `parent`, in key order.
+    func kindless(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
+        -> [StoredDocument]
+    {
+        let paths = Set(try descendants(database, of: parent).filter { $0 != parent })
+        stats.indexEntriesRead += paths.count
+        return try finish(paths, plan: plan, database: database, stats: &stats)
+    }
+}

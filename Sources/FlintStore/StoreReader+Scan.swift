@@ -1,0 +1,108 @@
+import FlintCore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// A half-open or closed range of encoded values in one field's index.
+struct ValueRange: Sendable {
+    var lower: [UInt8]?
+    var lowerInclusive = true
+    var upper: [UInt8]?
+    var upperInclusive = false
+
+    static func exactly(_ value: [UInt8]) -> ValueRange {
+        ValueRange(lower: value, lowerInclusive: true, upper: value, upperInclusive: true)
+    }
+    static let everything = ValueRange()
+}
+
+extension StoreReader {
+    /// Streams index rows of one field in (value, doc) order; `body` returns false to stop.
+    /// Returns how many rows were read.
+    @discardableResult
+    func scanIndex(
+        scope: Int64, field: String, range: ValueRange, descending: Bool,
+        _ body: (_ value: [UInt8], _ doc: [UInt8]) throws -> Bool
+    ) throws -> Int {
+        var sql = "SELECT value, doc FROM field_index WHERE scope = ? AND field = ?"
+        if range.lower != nil { sql += range.lowerInclusive ? " AND value >= ?" : " AND value > ?" }
+        if range.upper != nil { sql += range.upperInclusive ? " AND value <= ?" : " AND value < ?" }
+        sql += descending ? " ORDER BY value DESC, doc DESC" : " ORDER BY value, doc"
+        let statement = try RawStatement(db, sql)
+        let handle = statement.statement.sqliteStatement
+        sqlite3_reset(handle)
+        let binder = RawStatement.Binder(handle)
+        binder.bind(scope)
+        binder.bind(field)
+        if let l = range.lower { binder.bind(l) }
+        if let u = range.upper { binder.bind(u) }
+        defer { sqlite3_reset(handle) }
+        var count = 0
+        while true {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                if code == SQLITE_DONE { return count }
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            count += 1
+            if try !body(Self.bytes(handle, 0), Self.bytes(handle, 1)) { return count }
+        }
+    }
+
+    /// Counts index rows in a range, stopping at `cap`.
+    func countIndex(scope: Int64, field: String, range: ValueRange, cap: Int) throws -> Int {
+        var sql = "SELECT count(*) FROM (SELECT 1 FROM field_index WHERE scope = ? AND field = ?"
+        if range.lower != nil { sql += range.lowerInclusive ? " AND value >= ?" : " AND value > ?" }
+        if range.upper != nil { sql += range.upperInclusive ? " AND value <= ?" : " AND value < ?" }
+        sql += " LIMIT ?)"
+        var result = 0
+        try RawStatement(db, sql).run { b in
+            b.bind(scope)
+            b.bind(field)
+            if let l = range.lower { b.bind(l) }
+            if let u = range.upper { b.bind(u) }
+            b.bind(Int64(cap))
+        } row: { h in
+            result = Int(sqlite3_column_int64(h, 0))
+        }
+        return result
+    }
+
+    /// Streams the document ids of a collection scope in id order.
+    @discardableResult
+    func scanDocumentIDs(scope: Int64, descending: Bool, _ body: (String) throws -> Bool) throws -> Int {
+        let sql = "SELECT id FROM documents WHERE scope = ? ORDER BY id" + (descending ? " DESC" : "")
+        let statement = try RawStatement(db, sql)
+        let handle = statement.statement.sqliteStatement
+        sqlite3_reset(handle)
+        RawStatement.Binder(handle).bind(scope)
+        defer { sqlite3_reset(handle) }
+        var count = 0
+        while true {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                if code == SQLITE_DONE { return count }
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            count += 1
+            if try !body(String(cString: sqlite3_column_text(handle, 0))) { return count }
+        }
+    }
+
+    /// How many documents a collection scope holds.
+    func countDocuments(scope: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM documents WHERE scope = ?", arguments: [scope]) ?? 0
+    }
+
+    static func bytes(_ handle: OpaquePointer, _ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// The scope row of a collection group, if any document of a nested collection used it.
+    func groupScope(_ database: DatabaseID, _ collectionID: String) throws -> Int64? {
+        guard let dbRow = try databaseRow(database) else { return nil }
+        return try scopeRow(.init(db: dbRow, kind: 1, parent: "", cid: collectionID))
+    }
+}

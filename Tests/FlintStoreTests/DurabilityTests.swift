@@ -1,0 +1,53 @@
+import FlintCore
+import FlintProto
+import FlintService
+import FlintStore
+import Foundation
+import Testing
+
+@Suite("Durability")
+struct DurabilityTests {
+    @Test func storeWrittenClosedAndReopenedReadsTheSameDocuments() async throws {
+        let file = temporaryStorePath()
+        defer { removeStoreFiles(file) }
+        let written = StoredDocument(
+            path: path("c/a/s/b"), fields: ["x": .integer(7), "s": .string("\u{1F600}")], createTime: 11, updateTime: 12)
+        let first = try DocumentStore(path: file)
+        try await put(first, written, doc("c/z", [:]))
+        _ = try await first.write { try $0.nextCommitTime(now: 12) }
+        first.close()
+
+        let second = try DocumentStore(path: file)
+        defer { second.close() }
+        #expect(try await get(second, "c/a/s/b") == written)
+        #expect(try await second.read { try $0.lastCommitTime() } == 12)
+        #expect(try await second.read { try $0.collectionIDs(testDB, under: .root) } == ["c"])
+        #expect(try await indexRowCount(second) == 4)
+    }
+
+    @Test func durableStoreFileRemainsAfterClose() async throws {
+        let file = temporaryStorePath()
+        defer { removeStoreFiles(file) }
+        let store = try DocumentStore(path: file)
+        try await put(store, doc("c/a", [:]))
+        store.close()
+        #expect(FileManager.default.fileExists(atPath: file))
+    }
+
+    @Test func commitsThroughTheServiceSurviveReopeningAndTimesKeepIncreasing() async throws {
+        let file = temporaryStorePath()
+        defer { removeStoreFiles(file) }
+        let first = try DocumentStore(path: file)
+        let before = try await commit(FirestoreService(store: first), update("c/a", ["n": .integer(1)]))
+        first.close()
+
+        let second = try DocumentStore(path: file)
+        defer { second.close() }
+        let service = FirestoreService(store: second)
+        let got = try #require(try await fetch(service, "c/a"))
+        #expect(got.fields == ["n": .integer(1)])
+        #expect(got.updateTime == before.commitTime)
+        let after = try await commit(service, update("c/b", [:]))
+        #expect(after.commitTime.micros > before.commitTime.micros)
+    }
+}
