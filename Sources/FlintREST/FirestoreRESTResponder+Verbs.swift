@@ -50,7 +50,8 @@ extension FirestoreRESTResponder {
     /// Verbs on a parent: the documents root or a document.
     func parentName(_ call: RESTCall) throws -> String {
         guard call.path.isEmpty || call.path.isDocument else {
-            throw FirestoreError.invalidArgument("Parent \"\(call.name)\" is not a document or the documents root.")
+            throw FirestoreError.invalidArgument(
+                "Document parent name \"\(call.name)\" lacks \"/\" at index \(call.name.utf16.count).")
         }
         return call.name
     }

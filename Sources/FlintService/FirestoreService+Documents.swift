@@ -25,7 +25,7 @@ extension FirestoreService {
             throw FirestoreError.invalidArgument(
                 "Document parent name \"\(request.parent)\" lacks \"/\" at index \(request.parent.utf16.count).")
         }
-        try ResourceName.validateID(request.collectionID)
+        try ResourceName.validateID(request.collectionID, collection: true)
         let id = request.documentID.isEmpty ? DocumentID.generate() : request.documentID
         try ResourceName.validateID(id)
         let path = parent.appending(request.collectionID).appending(id)

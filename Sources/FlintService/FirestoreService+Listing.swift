@@ -9,7 +9,7 @@ extension FirestoreService {
     {
         let (database, parent) = try ResourceName.parent(request.parent)
         if request.showMissing { try Self.requireAdmin(context) }
-        try ResourceName.validateID(request.collectionID)
+        try ResourceName.validateID(request.collectionID, collection: true)
         if request.pageSize < 0 { throw FirestoreError.invalidArgument("pageSize must not be negative.") }
         let isTransaction: Bool
         let isReadTime: Bool

@@ -12,9 +12,9 @@ extension FirestoreService {
         let (database, parent) = try ResourceName.parent(request.parent)
         try Self.rejectQuerySelector(request.consistencySelector)
         guard case .structuredQuery(let query)? = request.queryType else {
-            throw FirestoreError.invalidArgument("runQuery needs a structuredQuery.")
+            throw FirestoreError.invalidArgument("only structured queries are supported")
         }
-        let plan = try QueryPlan(query)
+        let plan = try QueryPlan(query, database: database, parent: parent)
         let explain = request.hasExplainOptions ? request.explainOptions : nil
         let started = ContinuousClock.now
         let (docs, stats, lastCommit) = try await store.read { reader in
@@ -32,6 +32,7 @@ extension FirestoreService {
             }
         }
         if responses.isEmpty { responses.append(.with { $0.readTime = readTime }) }
+        if stats.skipped > 0 { responses[0].skippedResults = Int32(stats.skipped) }
         responses[responses.count - 1].done = true
         if let explain {
             responses[responses.count - 1].explainMetrics = Self.metrics(
@@ -47,12 +48,13 @@ extension FirestoreService {
         let (database, parent) = try ResourceName.parent(request.parent)
         try Self.rejectQuerySelector(request.consistencySelector)
         guard case .structuredAggregationQuery(let aggregationQuery)? = request.queryType else {
-            throw FirestoreError.invalidArgument("runAggregationQuery needs a structuredAggregationQuery.")
+            throw FirestoreError.invalidArgument("Only structured aggregation queries are supported.")
         }
         let aggregations = try Aggregation.parse(aggregationQuery)
         let required = Aggregation.requiredFields(aggregations)
-        var plan = try QueryPlan(aggregationQuery.structuredQuery)
+        var plan = try QueryPlan(aggregationQuery.structuredQuery, database: database, parent: parent)
         // sum/avg only see documents that have their fields; under a limit those fields also order.
+        try plan.checkAggregatedFields(required)
         if plan.limit != nil { plan.requireOrder(on: required) }
         let explain = request.hasExplainOptions ? request.explainOptions : nil
         let started = ContinuousClock.now

@@ -9,6 +9,8 @@ public struct QueryStats: Sendable {
     /// Human-readable index descriptions, e.g. `(status ASC, __name__ ASC)`.
     public var indexesUsed: [String] = []
     public var scope = "Collection"
+    /// Documents matched but skipped by the offset.
+    public var skipped = 0
     public init() {}
 }
 
@@ -139,6 +141,7 @@ extension StoreReader {
             out.append(row.doc)
             if let limit = plan.limit, out.count >= limit { break }
         }
+        stats.skipped = skipped
         return out
     }
 
@@ -187,6 +190,7 @@ extension StoreReader {
             }
         }
         if let failure { throw failure }
+        stats.skipped = skipped
         return out
     }
 
@@ -252,7 +256,10 @@ extension StoreReader {
     func kindless(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
         -> [StoredDocument]
     {
-        let paths = Set(try descendants(database, of: parent).filter { $0 != parent })
+        // Without allDescendants only the parent's own collections count, not deeper ones.
+        let paths = Set(try descendants(database, of: parent).filter {
+            $0 != parent && (plan.allDescendants || $0.count == parent.count + 2)
+        })
         stats.indexEntriesRead += paths.count
         return try finish(paths, plan: plan, database: database, stats: &stats)
     }

@@ -57,9 +57,16 @@ public struct FieldPath: Hashable, Sendable, Comparable, CustomStringConvertible
 extension FieldPath {
     /// Parses a field path as the API spells it: dot-separated, simple segments bare, others back-quoted.
     public init(parsing string: String) throws(FirestoreError) {
-        func bad(_ why: String) -> FirestoreError { .invalidArgument("Invalid field path \"\(string)\": \(why).") }
-        if string.isEmpty { throw bad("it is empty") }
-        if string.utf8.count > Self.maxBytes { throw bad("it is longer than \(Self.maxBytes) bytes") }
+        // The official emulator's texts (clients and tests compare them).
+        func bad(_ why: String) -> FirestoreError {
+            .invalidArgument(
+                "Invalid property path \"\(string)\". Unquoted property paths must match regex ([a-zA-Z_][a-zA-Z_0-9]*), and quoted property paths must match regex (`(?:[^`\\\\]|(?:\\\\.))+`)"
+            )
+        }
+        if string.isEmpty { throw .invalidArgument("Invalid empty property path string.") }
+        if string.utf8.count > Self.maxBytes {
+            throw .invalidArgument("Invalid property path \"\(string.prefix(64))…\": it is longer than \(Self.maxBytes) bytes.")
+        }
         var segments: [String] = []
         // Scalars, not Characters: a back-quote or dot followed by a combining mark is still a delimiter.
         var chars = Array(string.unicodeScalars)[...]

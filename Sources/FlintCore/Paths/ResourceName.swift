@@ -48,11 +48,24 @@ public enum ResourceName {
     public static func parent(_ name: String) throws(FirestoreError) -> (DatabaseID, ResourcePath) {
         let (db, path) = try parse(name)
         guard path.isEmpty || path.isDocument else {
-            throw .invalidArgument(
-                "Parent \"\(name)\" is not a document or the documents root: it has an odd number of segments.")
+            throw .invalidArgument("Document parent name \"\(name)\" lacks \"/\" at index \(name.utf16.count).")
         }
         try validate(path, name: name)
         return (db, path)
+    }
+
+    /// Checks a reference value: a full document name (the official emulator's wording on failure).
+    public static func validateReference(_ name: String) throws(FirestoreError) {
+        let parts = name.utf8.split(separator: UInt8(ascii: "/"), maxSplits: 5, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        guard parts.count == 6, parts[0] == "projects", parts[2] == "databases", parts[4] == "documents" else {
+            throw .invalidArgument("Resource name \"\(name)\" lacks \"projects\" at index 0.")
+        }
+        let path = try ResourcePath.parse(parts[5], context: name)
+        guard path.isDocument else {
+            throw .invalidArgument("Resource name \"\(name)\" lacks \"/\" at index \(name.utf16.count).")
+        }
+        try validate(path, name: name)
     }
 
     /// Checks production's rules for every id on a path and for the whole name.
@@ -63,21 +76,22 @@ public enum ResourceName {
         if path.count / 2 > maxDepth {
             throw .invalidArgument("Resource name \"\(name)\" is nested deeper than \(maxDepth) subcollections.")
         }
-        for segment in path.segments { try validateID(segment) }
+        for (i, segment) in path.segments.enumerated() { try validateID(segment, collection: i % 2 == 0) }
     }
 
     /// Checks a single collection or document id.
-    public static func validateID(_ id: String) throws(FirestoreError) {
+    public static func validateID(_ id: String, collection: Bool = false) throws(FirestoreError) {
+        let kind = collection ? "Collection id" : "Resource id"
         if id.isEmpty { throw .invalidArgument("A collection or document id must not be empty.") }
         if id == "." || id == ".." { throw .invalidArgument("Resource id \"\(id)\" is invalid: \".\" and \"..\" are not allowed.") }
         if id.utf8.contains(UInt8(ascii: "/")) {
-            throw .invalidArgument("Resource id \"\(id)\" is invalid: it contains \"/\".")
+            throw .invalidArgument("\(kind) \"\(id)\" is invalid because it contains \"/\".")
         }
         if id.utf8.count > maxIDBytes {
             throw .invalidArgument("Resource id \"\(id.prefix(32))…\" is longer than \(maxIDBytes) bytes.")
         }
         if id.utf8.count >= 4 && id.hasPrefix("__") && id.hasSuffix("__") {
-            throw .invalidArgument("Resource id \"\(id)\" is invalid because it is reserved (matches __.*__).")
+            throw .invalidArgument("\(kind) \"\(id)\" is invalid because it is reserved.")
         }
     }
 }

@@ -17,7 +17,7 @@ public struct Aggregation: Sendable {
 
     /// Validates the aggregations; unaliased ones are named `field_1`, `field_2`, … in order.
     public static func parse(_ query: StructuredAggregationQuery) throws(FirestoreError) -> [Aggregation] {
-        if query.aggregations.isEmpty { throw .invalidArgument("At least one aggregation is required.") }
+        if query.aggregations.isEmpty { throw .invalidArgument("Aggregations can not be empty.") }
         if query.aggregations.count > maxPerQuery {
             throw .invalidArgument(
                 "Too many aggregations: \(query.aggregations.count) were given, at most \(maxPerQuery) are allowed per query.")
@@ -31,23 +31,31 @@ public struct Aggregation: Sendable {
                 unnamed += 1
                 alias = "field_\(unnamed)"
             } else if alias.utf8.count >= 4 && alias.hasPrefix("__") && alias.hasSuffix("__") {
-                throw .invalidArgument("Aggregation alias \"\(alias)\" is reserved (matches __.*__).")
+                throw .invalidArgument("The property.name \"\(alias)\" is reserved.")
             }
             guard seen.insert(alias).inserted else {
-                throw .invalidArgument("Aggregation alias \"\(alias)\" is used more than once.")
+                throw .invalidArgument("Aggregation aliases contain duplicate alias: \(alias).")
             }
             let kind: Kind
             switch a.operator {
             case .count(let c):
-                if c.hasUpTo && c.upTo.value < 0 { throw .invalidArgument("upTo must not be negative.") }
+                if c.hasUpTo && c.upTo.value < 0 {
+                    throw .invalidArgument("The `up_to` value in a COUNT aggregation must be greater than or equal to zero.")
+                }
                 kind = .count(upTo: c.hasUpTo ? c.upTo.value : nil)
-            case .sum(let s): kind = .sum(try FieldPath(parsing: s.field.fieldPath))
-            case .avg(let s): kind = .avg(try FieldPath(parsing: s.field.fieldPath))
-            case nil: throw .invalidArgument("Aggregation \"\(alias)\" names no operator (count, sum or avg).")
+            case .sum(let s): kind = .sum(try aggregated(s.field.fieldPath))
+            case .avg(let s): kind = .avg(try aggregated(s.field.fieldPath))
+            case nil: throw .invalidArgument("Operator field in Aggregation is not set.")
             }
             out.append(Aggregation(alias: alias, kind: kind))
         }
         return out
+    }
+
+    static func aggregated(_ fieldPath: String) throws(FirestoreError) -> FieldPath {
+        let path = try FieldPath(parsing: fieldPath)
+        if path.isDocumentKey { throw .invalidArgument("Aggregations are not supported for the property: __key__") }
+        return path
     }
 
     /// Fields that sum/avg read: documents lacking any of them are not aggregated.

@@ -88,6 +88,14 @@ public indirect enum Filter: Sendable {
         }
     }
 
+    /// The first field any part of the filter names.
+    public var firstField: FieldPath? {
+        switch self {
+        case .and(let fs), .or(let fs): fs.lazy.compactMap(\.firstField).first
+        case .field(let p, _, _), .unary(let p, _): p
+        }
+    }
+
     /// Disjunctive normal form: a list of AND-groups of simple filters.
     public var disjuncts: [[Filter]] {
         switch self {

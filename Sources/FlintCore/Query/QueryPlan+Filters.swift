@@ -3,17 +3,18 @@ import FlintProto
 extension QueryPlan {
     typealias ProtoFilter = Google_Firestore_V1_StructuredQuery.Filter
 
-    static func filter(_ proto: ProtoFilter) throws(FirestoreError) -> Filter {
+    static func filter(_ proto: ProtoFilter, database: DatabaseID) throws(FirestoreError) -> Filter {
         switch proto.filterType {
         case .compositeFilter(let c):
-            if c.filters.isEmpty { throw .invalidArgument("A composite filter needs at least one filter.") }
-            var children: [Filter] = []
-            for f in c.filters { children.append(try filter(f)) }
-            switch c.op {
-            case .and: return .and(children)
-            case .or: return .or(children)
-            default: throw .invalidArgument("A composite filter needs the operator AND or OR.")
+            guard c.op == .and || c.op == .or else { throw .invalidArgument("Unsupported CompositeFilter operator.") }
+            // An empty AND filters nothing out; an empty OR is an error (as on the official emulator).
+            if c.filters.isEmpty {
+                if c.op == .and { return .and([]) }
+                throw .invalidArgument("Composite filter must have at least one sub-filter.")
             }
+            var children: [Filter] = []
+            for f in c.filters { children.append(try filter(f, database: database)) }
+            return c.op == .and ? .and(children) : .or(children)
         case .fieldFilter(let f):
             let path = try FieldPath(parsing: f.field.fieldPath)
             let op: Filter.FieldOp
@@ -28,24 +29,62 @@ extension QueryPlan {
             case .in: op = .in
             case .arrayContainsAny: op = .arrayContainsAny
             case .notIn: op = .notIn
-            default: throw .invalidArgument("Field filter on \"\(path)\" needs an operator.")
+            default: throw .invalidArgument("Unknown FieldFilter operator.")
             }
-            let value = try DocumentValidation.normalized(f.value, path: path.segments, depth: 1)
-            if IndexKey.encode(value).count >= maxFilterValueBytes {
-                throw .invalidArgument("value for \(path) is too large to be used in a query")
+            let value = try operand(f.value, op: op, path: path)
+            let elements = (op == .in || op == .notIn || op == .arrayContainsAny) ? (value.arrayElements ?? [value]) : [value]
+            if elements.contains(where: { IndexKey.encode($0).count >= maxFilterValueBytes }) {
+                let contains = op == .arrayContains || op == .arrayContainsAny
+                throw .invalidArgument("value for \(path)\(contains ? "[*]" : "") is too large to be used in a query")
             }
+            if path.isDocumentKey { try checkKeyFilter(op, elements, database: database) }
             return .field(path, op, value)
         case .unaryFilter(let u):
+            guard case .field? = u.operandType else { throw .invalidArgument("Unsupported UnaryFilter operand type (non-FIELD).") }
             let path = try FieldPath(parsing: u.field.fieldPath)
+            let op: Filter.UnaryOp
             switch u.op {
-            case .isNan: return .unary(path, .isNaN)
-            case .isNull: return .unary(path, .isNull)
-            case .isNotNan: return .unary(path, .isNotNaN)
-            case .isNotNull: return .unary(path, .isNotNull)
-            default: throw .invalidArgument("Unary filter on \"\(path)\" needs an operator.")
+            case .isNan: op = .isNaN
+            case .isNull: op = .isNull
+            case .isNotNan: op = .isNotNaN
+            case .isNotNull: op = .isNotNull
+            default: throw .invalidArgument("Unknown UnaryFilter operator.")
             }
+            if path.isDocumentKey { throw .invalidArgument("__key__ filter value must be a Key") }
+            return .unary(path, op)
         case nil:
-            throw .invalidArgument("A filter must set a composite, field or unary filter.")
+            throw .invalidArgument("Unknown Filter type.")
+        }
+    }
+
+    /// Filters on `__name__` compare references of this database.
+    static func checkKeyFilter(_ op: Filter.FieldOp, _ values: [FirestoreValue], database: DatabaseID) throws(FirestoreError) {
+        if op == .arrayContains || op == .arrayContainsAny { throw .invalidArgument("the name __key__ is reserved") }
+        for value in values {
+            guard case .referenceValue(let r) = value.valueType else {
+                throw .invalidArgument("__key__ filter value must be a Key")
+            }
+            let other = try ResourceName.parse(r).0
+            if other != database {
+                throw .invalidArgument(
+                    "The request was for database '\(database.resourceName)' but was attempting to access database '\(other.resourceName)'")
+            }
+        }
+    }
+
+    /// Validates a filter operand; list operands (`in`, `not-in`, `array-contains-any`) may hold arrays.
+    static func operand(_ value: FirestoreValue, op: Filter.FieldOp, path: FieldPath) throws(FirestoreError) -> FirestoreValue {
+        let name = path.description
+        switch op {
+        case .in, .notIn, .arrayContainsAny:
+            guard let list = value.arrayElements else { return value }
+            var checked: [FirestoreValue] = []
+            for element in list {
+                checked.append(try DocumentValidation.normalized(element, path: [name], depth: 1, checkingName: false))
+            }
+            return .array(checked)
+        default:
+            return try DocumentValidation.normalized(value, path: [name], depth: 1, checkingName: false)
         }
     }
 
@@ -105,6 +144,15 @@ extension QueryPlan {
         if count > maxDisjunctions {
             throw .invalidArgument(
                 "Too many disjunctions after normalization. Result had \(count) disjunctions which is more than the maximum of \(maxDisjunctions)")
+        }
+        for conjunct in root.disjuncts {
+            let arrayFilters = conjunct.filter {
+                if case .field(_, let op, _) = $0 { return op == .arrayContains || op == .arrayContainsAny }
+                return false
+            }
+            if arrayFilters.count > 1 {
+                throw .invalidArgument("A maximum of 1 'ARRAY_CONTAINS' filter is allowed per disjunction.")
+            }
         }
     }
 

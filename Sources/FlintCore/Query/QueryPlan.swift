@@ -23,23 +23,28 @@ public struct QueryPlan: Sendable {
     public var offset: Int
     public var limit: Int?
     public var projection: [FieldPath]?
+    /// Whether the query ordered by `__name__` explicitly.
+    var explicitKeyOrder = false
+    /// Whether this is a collection group read below a document (a key scan only).
+    var groupBelowDocument = false
 
     public static let maxDisjunctions = 30
     public static let maxFilterValueBytes = 1500
 
-    public init(_ query: StructuredQuery) throws(FirestoreError) {
+    /// Validates `query` as run in `database` below `parent`; error texts follow the official emulator.
+    public init(_ query: StructuredQuery, database: DatabaseID, parent: ResourcePath) throws(FirestoreError) {
         if query.hasFindNearest {
             throw FirestoreError(.unimplemented, "findNearest (vector search) is not supported by this server.")
         }
         guard query.from.count <= 1 else {
-            throw .invalidArgument("A query can read from only one collection selector.")
+            throw .invalidArgument("StructuredQuery.from cannot have more than one collection selector.")
         }
         let selector = query.from.first ?? .init()
         collectionID = selector.collectionID.isEmpty ? nil : selector.collectionID
         allDescendants = selector.allDescendants
-        if let id = collectionID { try ResourceName.validateID(id) }
+        if let id = collectionID { try ResourceName.validateID(id, collection: true) }
 
-        filter = query.hasWhere ? try Self.filter(query.where) : nil
+        filter = query.hasWhere ? try Self.filter(query.where, database: database) : nil
         if let filter { try Self.validate(filter) }
 
         if query.offset < 0 { throw .invalidArgument("offset is negative") }
@@ -54,20 +59,35 @@ public struct QueryPlan: Sendable {
             projection = fields
         }
         orders = try Self.orders(query, filter: filter)
+        explicitKeyOrder = query.orderBy.contains { $0.field.fieldPath == "__name__" }
+        groupBelowDocument = allDescendants && !parent.isEmpty
         let explicitCount = query.orderBy.count
-        if query.hasStartAt { start = try Self.bound(query.startAt, explicitCount) }
-        if query.hasEndAt { end = try Self.bound(query.endAt, explicitCount) }
+        if query.hasStartAt { start = try Self.bound(query.startAt, explicitCount, orders, database) }
+        if query.hasEndAt { end = try Self.bound(query.endAt, explicitCount, orders, database) }
         if collectionID == nil {
             try Self.validateKindless(self)
+        } else if allDescendants && !parent.isEmpty {
+            try Self.validateGroupBelowDocument(self)
         }
     }
 
-    static func bound(_ cursor: Google_Firestore_V1_Cursor, _ explicitCount: Int) throws(FirestoreError) -> Bound {
-        if cursor.values.count > max(explicitCount, 1) && cursor.values.count > explicitCount {
-            throw .invalidArgument("Cursor has too many values.")
-        }
+    static func bound(_ cursor: Google_Firestore_V1_Cursor, _ explicitCount: Int, _ orders: [Order], _ database: DatabaseID)
+        throws(FirestoreError) -> Bound
+    {
+        if cursor.values.count > explicitCount { throw .invalidArgument("Cursor has too many values.") }
         var values: [FirestoreValue] = []
-        for v in cursor.values { values.append(try DocumentValidation.normalized(v, path: ["cursor"], depth: 1)) }
+        for (i, v) in cursor.values.enumerated() {
+            let value = try DocumentValidation.normalized(v, path: ["cursor"], depth: 1, checkingName: false)
+            if orders[i].path.isDocumentKey {
+                guard case .referenceValue(let r) = value.valueType else {
+                    throw .invalidArgument("Cursor __key__ value is not a document reference.")
+                }
+                if try ResourceName.parse(r).0 != database {
+                    throw .invalidArgument("The cursor key is in a different database than the query")
+                }
+            }
+            values.append(value)
+        }
         return Bound(values: values, before: cursor.before)
     }
 
@@ -76,7 +96,7 @@ public struct QueryPlan: Sendable {
         for o in query.orderBy {
             let path = try FieldPath(parsing: o.field.fieldPath)
             if orders.contains(where: { $0.path == path }) {
-                throw .invalidArgument("Order by field \"\(path)\" appears more than once.")
+                throw .invalidArgument("order by clause cannot contain duplicate fields \(path)")
             }
             orders.append(Order(path: path, descending: o.direction == .descending))
         }
@@ -103,6 +123,17 @@ public struct QueryPlan: Sendable {
         return copy
     }
 
+    /// Aggregated fields act as implicit orders, which cannot follow an explicit key order.
+    public func checkAggregatedFields(_ paths: [FieldPath]) throws(FirestoreError) {
+        let keyOrdered = explicitKeyOrder || (allDescendants && groupBelowDocument)
+        let missing = paths.filter { p in !orders.contains { $0.path == p } }
+        if keyOrdered && !missing.isEmpty {
+            throw .invalidArgument(
+                "This query requires an index that has fields [\(missing.map(\.description).joined(separator: ", "))] after __name__ and Firestore does not currently support such an index. Please try the query again with additional ordering on those fields."
+            )
+        }
+    }
+
     /// Orders on fields that must exist (aggregated fields), placed before `__name__`.
     public mutating func requireOrder(on paths: [FieldPath]) {
         let direction = orders.last?.descending ?? false
@@ -113,8 +144,22 @@ public struct QueryPlan: Sendable {
 
     /// Kindless queries (used by recursive deletes) only scan keys in ascending order.
     static func validateKindless(_ plan: QueryPlan) throws(FirestoreError) {
-        if plan.filter != nil || plan.orders.count != 1 || plan.orders[0].descending {
-            throw .invalidArgument("Kindless queries only support an ascending __name__ order and no filters.")
+        if let field = plan.filter?.firstField {
+            throw .invalidArgument("kind is required for filter: \(field)")
+        }
+        if plan.orders.count != 1 || plan.orders[0].descending {
+            throw .invalidArgument("kind is required for all orders except __key__ ascending")
+        }
+    }
+
+    /// A collection group below a document may only be read as an ascending key scan.
+    static func validateGroupBelowDocument(_ plan: QueryPlan) throws(FirestoreError) {
+        if plan.filter?.firstField != nil || plan.orders.count != 1 {
+            throw .invalidArgument("collection group queries are only allowed at the root parent")
+        }
+        if plan.orders[0].descending {
+            throw .failedPrecondition(
+                "collection group queries are only allowed if they're at the root or they're an ascending primary key scan")
         }
     }
 }

@@ -38,10 +38,10 @@ public enum DocumentValidation {
     static func describe(_ path: [String]) -> String { FieldPath(path).description }
 
     /// Validates and normalises one value (also used for transform operands and query values).
-    public static func normalized(_ value: FirestoreValue, path: [String], depth: Int, inArray: Bool = false)
-        throws(FirestoreError) -> FirestoreValue
-    {
-        if let key = path.last, !inArray {
+    public static func normalized(
+        _ value: FirestoreValue, path: [String], depth: Int, inArray: Bool = false, checkingName: Bool = true
+    ) throws(FirestoreError) -> FirestoreValue {
+        if let key = path.last, !inArray, checkingName {
             if key.isEmpty {
                 throw .invalidArgument("The property.name is the empty string.")
             }
@@ -51,7 +51,7 @@ public enum DocumentValidation {
         }
         switch value.valueType {
         case nil:
-            throw .invalidArgument("Value for field \"\(describe(path))\" has no type: set exactly one of its value fields.")
+            throw .invalidArgument("Cannot convert firestore.v1.Value with type unset.")
         case .doubleValue(let d) where d == 0 && d.sign == .minus:
             return .double(0)
         case .stringValue(let s) where s.utf8.count > maxValueBytes:
@@ -74,11 +74,7 @@ public enum DocumentValidation {
             }
             return value
         case .referenceValue(let r):
-            do {
-                _ = try ResourceName.document(r)
-            } catch {
-                throw .invalidArgument("Reference value for field \"\(describe(path))\" is not a valid document name: \(error.message)")
-            }
+            try ResourceName.validateReference(r)
             return value
         case .arrayValue(let a):
             if inArray {
