@@ -60,16 +60,23 @@ extension FirestoreService {
         let started = ContinuousClock.now
         let analyze = explain?.analyze ?? true
         let executed = analyze ? plan : plan.planningOnly
-        let (fields, stats, lastCommit) = try await store.read { reader in
+        let countsOnly = required.isEmpty
+        let (fields, indexCount, stats, lastCommit) = try await store.read { reader in
             var stats = QueryStats()
+            // Counts alone can often be answered by counting index entries, reading no document.
+            if countsOnly, analyze, let n = try reader.countFromIndex(executed, database: database, parent: parent, stats: &stats) {
+                return ([Fields](), Optional(n), stats, try reader.lastCommitTime())
+            }
             let docs = try reader.execute(executed, database: database, parent: parent, stats: &stats)
             let fields = docs.map(\.fields).filter { f in required.allSatisfy { f.value(at: $0) != nil } }
-            return (fields, stats, try reader.lastCommitTime())
+            return (fields, Int?.none, stats, try reader.lastCommitTime())
         }
         var response = Google_Firestore_V1_RunAggregationQueryResponse()
         response.readTime = self.readTime(lastCommit: lastCommit)
         if analyze {
-            for a in aggregations { response.result.aggregateFields[a.alias] = a.compute(over: fields) }
+            for a in aggregations {
+                response.result.aggregateFields[a.alias] = indexCount.map { a.count($0) } ?? a.compute(over: fields)
+            }
         }
         if let explain {
             response.explainMetrics = Self.metrics(

@@ -184,6 +184,13 @@ def _queries(coll):
         "array_contains": {"structuredQuery": {"from": frm, "where": {"fieldFilter": {
             "field": {"fieldPath": "tags"}, "op": "ARRAY_CONTAINS",
             "value": {"stringValue": "t3"}}}, "limit": 20}},
+        # A collection-group query over the same documents (the group holds this collection).
+        "group_eq_status": {"structuredQuery": {"from": [{"collectionId": coll, "allDescendants": True}],
+            "where": {"fieldFilter": {"field": {"fieldPath": "status"}, "op": "EQUAL",
+                                      "value": {"stringValue": "shipped"}}}, "limit": 20}},
+        # COUNT of every document in the collection (runAggregationQuery).
+        "count_all": {"structuredAggregationQuery": {"structuredQuery": {"from": frm},
+                                                     "aggregations": [{"alias": "n", "count": {}}]}},
     }
 
 
@@ -213,8 +220,9 @@ async def phase_query(api, sizes=(1000, 10000, 100000), repeats=30, warmup=3,
                     if time.perf_counter() > t_cap:
                         break
                     a = time.perf_counter()
+                    verb = "runAggregationQuery" if "structuredAggregationQuery" in body else "runQuery"
                     try:
-                        st, raw = await _req(s, "POST", api.rpc_url("runQuery"), body)
+                        st, raw = await _req(s, "POST", api.rpc_url(verb), body)
                     except (aiohttp.ClientError, asyncio.TimeoutError) as e:
                         st, raw = type(e).__name__, b""
                     b = time.perf_counter()
@@ -222,7 +230,7 @@ async def phase_query(api, sizes=(1000, 10000, 100000), repeats=30, warmup=3,
                         errs[str(st)] += 1
                         continue
                     js = _json(raw) or []
-                    counts[sum(1 for r in js if isinstance(r, dict) and "document" in r)] += 1
+                    counts[sum(1 for r in js if isinstance(r, dict) and ("document" in r or "result" in r))] += 1
                     if i >= warmup:
                         lat.append(b - a)
                 q = lat_summary_ms(lat)

@@ -70,6 +70,12 @@ public struct Aggregation: Sendable {
         return out
     }
 
+    /// A count aggregate from a known number of matches.
+    public func count(_ n: Int) -> FirestoreValue {
+        guard case .count(let upTo) = kind else { return .null }
+        return .integer(upTo.map { min($0, Int64(n)) } ?? Int64(n))
+    }
+
     /// The aggregate over the documents' fields, with Firestore's numeric rules.
     public func compute(over documents: [Fields]) -> FirestoreValue {
         switch kind {
