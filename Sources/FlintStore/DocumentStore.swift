@@ -65,7 +65,12 @@ public final class DocumentStore: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         let ids = self.ids
         do {
-            return try await pool.write { db in try body(StoreWriter(db: db, ids: ids)) }
+            return try await pool.write { db in
+                let writer = StoreWriter(db: db, ids: ids)
+                let result = try body(writer)
+                try writer.flushCounts()
+                return result
+            }
         } catch {
             // Ids created in a rolled-back transaction must not be remembered.
             ids.reset()

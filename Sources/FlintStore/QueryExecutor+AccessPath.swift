@@ -7,7 +7,21 @@ extension StoreReader {
         -> AccessPath
     {
         var best: (path: AccessPath, cost: Int)?
-        let cap = 1_000_000
+        // Counting a range costs a scan of it, so counts stop early: past the cap, all are "large".
+        let cap = 5_000
+        let equalities = Set(conjunct.compactMap { f -> FieldPath? in
+            if case .field(let p, .equal, _) = f { return p }
+            return nil
+        })
+        if plan.limit != nil {
+            // A filter whose index range already comes out in query order stops at the limit.
+            for filter in conjunct {
+                if let candidate = Self.indexCandidate(filter), candidate.streamsInOrder(plan, equalityFields: equalities) {
+                    stats.indexesUsed.append(Self.describe(candidate, plan: plan))
+                    return candidate
+                }
+            }
+        }
         for filter in conjunct {
             guard let candidate = Self.indexCandidate(filter) else { continue }
             var cost = 0

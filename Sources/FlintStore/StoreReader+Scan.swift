@@ -91,7 +91,7 @@ extension StoreReader {
 
     /// How many documents a collection scope holds.
     func countDocuments(scope: Int64) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM documents WHERE scope = ?", arguments: [scope]) ?? 0
+        try Int.fetchOne(db, sql: "SELECT doc_count FROM scopes WHERE id = ?", arguments: [scope]) ?? 0
     }
 
     static func bytes(_ handle: OpaquePointer, _ column: Int32) -> [UInt8] {

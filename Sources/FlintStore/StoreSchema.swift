@@ -43,6 +43,15 @@ enum StoreSchema {
                     INSERT INTO clock VALUES (1, 0);
                     """)
         }
+        migrator.registerMigration("v2-document-counts") { db in
+            // Per-collection document counts, kept by every insert and delete, so COUNT(*) of a
+            // collection costs the same at any size.
+            try db.execute(
+                sql: """
+                    ALTER TABLE scopes ADD COLUMN doc_count INTEGER NOT NULL DEFAULT 0;
+                    UPDATE scopes SET doc_count = (SELECT count(*) FROM documents WHERE documents.scope = scopes.id);
+                    """)
+        }
         return migrator
     }
 }

@@ -7,8 +7,26 @@ import GRDB
 public struct StoreWriter {
     public let reader: StoreReader
     var db: Database { reader.db }
+    /// Changes to per-collection document counts, written once when the transaction ends.
+    let countDeltas = CountDeltas()
+
+    /// Per-scope count changes accumulated during one transaction.
+    final class CountDeltas {
+        var byScope: [Int64: Int64] = [:]
+    }
 
     init(db: Database, ids: IDCache) { reader = StoreReader(db: db, ids: ids) }
+
+    /// Writes the accumulated document-count changes; called once before the transaction commits.
+    func flushCounts() throws {
+        for (scope, delta) in countDeltas.byScope where delta != 0 {
+            try RawStatement(db, "UPDATE scopes SET doc_count = doc_count + ? WHERE id = ?").run { b in
+                b.bind(delta)
+                b.bind(scope)
+            }
+        }
+        countDeltas.byScope = [:]
+    }
 
     public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
         try reader.document(database, path)
@@ -48,6 +66,7 @@ public struct StoreWriter {
     /// Runs `body` in a savepoint: if it throws, only its own changes are undone.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
+        let counts = countDeltas.byScope
         do {
             try db.inSavepoint {
                 result = try body()
@@ -55,6 +74,7 @@ public struct StoreWriter {
             }
         } catch {
             reader.ids.reset()
+            countDeltas.byScope = counts
             throw error
         }
         return result!
@@ -87,6 +107,7 @@ public struct StoreWriter {
             b.bind(document.updateTime)
             b.bind(blob)
         }
+        if previous == nil { try adjustCount(scope, by: 1) }
         let old = previous.map { IndexEntry.entries(of: $0.fields) } ?? []
         let new = IndexEntry.entries(of: document.fields)
         try updateIndex(document.path, scope: scope, group: group, removing: old.subtracting(new), adding: new.subtracting(old))
@@ -99,7 +120,12 @@ public struct StoreWriter {
             b.bind(scope)
             b.bind(path.lastSegment)
         }
+        try adjustCount(scope, by: -1)
         try updateIndex(path, scope: scope, group: group, removing: IndexEntry.entries(of: previous.fields), adding: [])
+    }
+
+    private func adjustCount(_ scope: Int64, by delta: Int64) throws {
+        countDeltas.byScope[scope, default: 0] += delta
     }
 
     private func updateIndex(
@@ -139,7 +165,8 @@ public struct StoreWriter {
             sql: """
                 DELETE FROM documents WHERE scope IN (SELECT id FROM scopes WHERE db = ?);
                 DELETE FROM field_index WHERE scope IN (SELECT id FROM scopes WHERE db = ?);
+                UPDATE scopes SET doc_count = 0 WHERE db = ?;
                 """,
-            arguments: [dbRow, dbRow])
+            arguments: [dbRow, dbRow, dbRow])
     }
 }
