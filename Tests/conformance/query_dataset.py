@@ -1,5 +1,5 @@
 """Deterministic query data set for the query differential suite (and anything else that wants a
-well-mixed corpus).  ~200 documents, loaded with a handful of ``:commit`` batches.
+well-mixed corpus).  165 documents, loaded with three ``:commit`` batches.
 
 Layout (paths relative to ``projects/{p}/databases/(default)/documents``):
 
@@ -7,7 +7,8 @@ Layout (paths relative to ``projects/{p}/databases/(default)/documents``):
   in field ``v`` (null, booleans, NaN, ±Infinity, ±0, ints and doubles with int/double equality
   cases, timestamps, strings incl. unicode / long / UTF-8-vs-UTF-16 order, bytes, references,
   geopoints, arrays incl. arrays of maps of arrays, maps, vectors).  Documents with odd ids
-  (``q/10``, ``q/9``, ``q/Z``, ``q/_u``, ``q/~t``, ``q/é``, ``q/a b``) have no ``v``.
+  (``q/10``, ``q/9``, ``q/Z``, ``q/_u``, ``q/~t``, ``q/é``, ``q/a b``, ``q/zz``) have no ``v``.
+  A vector may not sit inside an array ("Cannot convert a vector value in an array value.").
   Every ``q`` document also has
     ``i``  unique integer (load order), ``k`` = i % 4, ``p`` = "even"/"odd",
     ``n``  a number (int, or double for every 5th document; absent for every 11th),

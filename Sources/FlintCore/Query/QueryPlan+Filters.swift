@@ -33,7 +33,7 @@ extension QueryPlan {
             }
             let value = try operand(f.value, op: op, path: path)
             let elements = (op == .in || op == .notIn || op == .arrayContainsAny) ? (value.arrayElements ?? [value]) : [value]
-            if elements.contains(where: { IndexKey.encode($0).count >= maxFilterValueBytes }) {
+            if elements.contains(where: { DocumentValidation.queryValueSize($0) > maxFilterValueBytes }) {
                 let contains = op == .arrayContains || op == .arrayContainsAny
                 throw .invalidArgument("value for \(path)\(contains ? "[*]" : "") is too large to be used in a query")
             }
@@ -80,11 +80,11 @@ extension QueryPlan {
             guard let list = value.arrayElements else { return value }
             var checked: [FirestoreValue] = []
             for element in list {
-                checked.append(try DocumentValidation.normalized(element, path: [name], depth: 1, checkingName: false))
+                checked.append(try DocumentValidation.validatedOperand(element, path: [name]))
             }
             return .array(checked)
         default:
-            return try DocumentValidation.normalized(value, path: [name], depth: 1, checkingName: false)
+            return try DocumentValidation.validatedOperand(value, path: [name])
         }
     }
 

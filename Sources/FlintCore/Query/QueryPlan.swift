@@ -77,7 +77,7 @@ public struct QueryPlan: Sendable {
         if cursor.values.count > explicitCount { throw .invalidArgument("Cursor has too many values.") }
         var values: [FirestoreValue] = []
         for (i, v) in cursor.values.enumerated() {
-            let value = try DocumentValidation.normalized(v, path: ["cursor"], depth: 1, checkingName: false)
+            let value = try DocumentValidation.validatedOperand(v, path: ["cursor"])
             if orders[i].path.isDocumentKey {
                 guard case .referenceValue(let r) = value.valueType else {
                     throw .invalidArgument("Cursor __key__ value is not a document reference.")

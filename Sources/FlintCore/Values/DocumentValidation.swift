@@ -82,6 +82,9 @@ public enum DocumentValidation {
             }
             try checkDepth(depth, path)
             var copy = a
+            if copy.values.contains(where: { $0.vectorElements != nil }) {
+                throw .invalidArgument("Cannot convert a vector value in an array value.")
+            }
             for i in copy.values.indices {
                 copy.values[i] = try normalized(copy.values[i], path: path, depth: depth + 1, inArray: true)
             }
@@ -95,6 +98,27 @@ public enum DocumentValidation {
             return .with { $0.mapValue = copy }
         default:
             return value
+        }
+    }
+
+    /// Validates a query operand. Unlike stored values, timestamps keep their nanoseconds: a filter
+    /// compares exactly (as the official emulator does), so `== …000001999Z` matches nothing stored.
+    public static func validatedOperand(_ value: FirestoreValue, path: [String]) throws(FirestoreError) -> FirestoreValue {
+        let checked = try normalized(value, path: path, depth: 1, checkingName: false)
+        if case .timestampValue = value.valueType { return value }
+        return checked
+    }
+
+    /// The size a query counts for a filter value (it rejects values over 1,500): strings their
+    /// bytes + 1, bytes their length, numbers and timestamps 8, geopoints 16, null, booleans and
+    /// empty containers 1, containers the sum of their parts.
+    public static func queryValueSize(_ value: FirestoreValue) -> Int {
+        switch value.valueType {
+        case .arrayValue(let a): return a.values.isEmpty ? 1 : a.values.reduce(0) { $0 + queryValueSize($1) }
+        case .mapValue(let m):
+            return m.fields.isEmpty ? 1 : m.fields.reduce(0) { $0 + $1.key.utf8.count + 1 + queryValueSize($1.value) }
+        case .referenceValue(let r): return r.utf8.count + 1
+        default: return valueSize(value)
         }
     }
 
