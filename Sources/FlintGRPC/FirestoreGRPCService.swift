@@ -90,12 +90,17 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
     public func beginTransaction(
         request: ServerRequest<Google_Firestore_V1_BeginTransactionRequest>, context: ServerContext
     ) async throws -> ServerResponse<Google_Firestore_V1_BeginTransactionResponse> {
-        throw Self.unimplemented("BeginTransaction")
+        try await unary(request) { try await service.beginTransaction($0, context: $1) }
     }
 
     public func rollback(request: ServerRequest<Google_Firestore_V1_RollbackRequest>, context: ServerContext)
         async throws -> ServerResponse<Google_Protobuf_Empty>
-    { throw Self.unimplemented("Rollback") }
+    {
+        try await unary(request) {
+            try await service.rollback($0, context: $1)
+            return Google_Protobuf_Empty()
+        }
+    }
 
     public func runQuery(request: ServerRequest<Google_Firestore_V1_RunQueryRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_RunQueryResponse>

@@ -2,6 +2,7 @@ import FlintCore
 import FlintProto
 import FlintService
 import Hummingbird
+import SwiftProtobuf
 
 /// The `:verb` calls, whose request message is the JSON body plus the name in the URL.
 extension FirestoreRESTResponder {
@@ -32,6 +33,15 @@ extension FirestoreRESTResponder {
             var request = try await call.decode(Google_Firestore_V1_RunAggregationQueryRequest.self)
             request.parent = try parentName(call)
             return try call.replyStream(try await service.runAggregationQuery(request, context: call.context))
+        case "beginTransaction":
+            var request = try await call.decode(Google_Firestore_V1_BeginTransactionRequest.self)
+            request.database = try databaseName(call)
+            return try call.reply(try await service.beginTransaction(request, context: call.context))
+        case "rollback":
+            var request = try await call.decode(Google_Firestore_V1_RollbackRequest.self)
+            request.database = try databaseName(call)
+            try await service.rollback(request, context: call.context)
+            return try call.reply(SwiftProtobuf.Google_Protobuf_Empty())
         case "listen", "write":
             throw FirestoreError(.unimplemented, "Method \(verb) is only available over gRPC.")
         default:

@@ -17,6 +17,9 @@ public struct FlintConfiguration: Sendable {
     public var port: Int
     /// A durable SQLite file; nil keeps the store ephemeral.
     public var dataPath: String?
+    /// How long a transaction may live, and stay idle (production: 270 s and 60 s).
+    public var transactionLifetime: Duration = .seconds(270)
+    public var transactionIdle: Duration = .seconds(60)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataPath: String? = nil) {
         self.host = host
@@ -47,7 +50,9 @@ public struct FlintServer: Service {
     public func run() async throws {
         let store = try DocumentStore(path: configuration.dataPath)
         defer { store.close() }
-        let service = FirestoreService(store: store, logger: logger)
+        let service = FirestoreService(
+            store: store, logger: logger, transactionLifetime: configuration.transactionLifetime,
+            transactionIdle: configuration.transactionIdle)
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let grpcListener = SharedPortGRPCListener(eventLoopGroup: eventLoopGroup)
         let grpcServer = GRPCServer(

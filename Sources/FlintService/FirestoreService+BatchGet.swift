@@ -1,6 +1,7 @@
 import FlintCore
 import FlintProto
 import FlintStore
+import Foundation
 
 extension FirestoreService {
     /// Reads several documents from one snapshot; repeated names are answered once, and names
@@ -9,10 +10,12 @@ extension FirestoreService {
         async throws -> [Google_Firestore_V1_BatchGetDocumentsResponse]
     {
         let database = try ResourceName.database(request.database)
+        var selector: (Data?, Google_Firestore_V1_TransactionOptions?, ProtoTimestamp?) = (nil, nil, nil)
         switch request.consistencySelector {
-        case .transaction?, .newTransaction?: try Self.rejectConsistencySelector(transaction: true, readTime: false)
-        case .readTime?: try Self.rejectConsistencySelector(transaction: false, readTime: true)
-        default: break
+        case .transaction(let t)?: selector.0 = t
+        case .newTransaction(let o)?: selector.1 = o
+        case .readTime(let t)?: selector.2 = t
+        case nil: break
         }
         let mask = try parseMask(request.hasMask, request.mask)
         var seen = Set<[UInt8]>()
@@ -22,12 +25,17 @@ extension FirestoreService {
             targets.append((name, db == database ? path : nil))
         }
         let requested = targets
-        return try await store.read { reader in
-            let readTime = self.readTime(lastCommit: try reader.lastCommitTime())
+        let (view, newID) = try await readView(
+            database: database, transaction: selector.0, newTransaction: selector.1, readTime: selector.2)
+        var responses = try await store.read { reader in
+            let readTime: ProtoTimestamp
+            if case .at(let t) = view { readTime = ProtoTimestamp(micros: t) } else {
+                readTime = self.readTime(lastCommit: try reader.lastCommitTime())
+            }
             return try requested.map { target in
                 var response = Google_Firestore_V1_BatchGetDocumentsResponse()
                 response.readTime = readTime
-                if let path = target.path, let doc = try reader.document(database, path) {
+                if let path = target.path, let doc = try self.document(database, path, view: view, reader: reader) {
                     response.found = doc.proto(in: database, mask: mask)
                 } else {
                     response.missing = target.name
@@ -35,5 +43,8 @@ extension FirestoreService {
                 return response
             }
         }
+        // A transaction begun by this request is announced first.
+        if let newID { responses.insert(.with { $0.transaction = newID }, at: 0) }
+        return responses
     }
 }

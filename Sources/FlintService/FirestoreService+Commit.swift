@@ -7,11 +7,19 @@ extension FirestoreService {
         -> Google_Firestore_V1_CommitResponse
     {
         let database = try ResourceName.database(request.database)
-        try Self.rejectConsistencySelector(transaction: !request.transaction.isEmpty, readTime: false)
+        var transaction: TransactionRegistry.Entry?
+        if !request.transaction.isEmpty {
+            let entry = try transactions.use(request.transaction, in: database)
+            if entry.readOnly && !request.writes.isEmpty { throw Self.readOnlyWrite }
+            // The transaction ends here whatever happens; a client retries with retryTransaction.
+            transactions.finish(request.transaction)
+            transaction = entry
+        }
         let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
         var response = Google_Firestore_V1_CommitResponse()
         if plans.isEmpty { return response }
-        let outcome = try await apply(plans, atomically: true)
+        let validation = transaction.map { entry in { @Sendable (writer: StoreWriter) throws in try Self.validate(entry, writer: writer) } }
+        let outcome = try await apply(plans, atomically: true, validate: validation)
         response.commitTime = ProtoTimestamp(micros: outcome.commitTimes[0])
         response.writeResults = outcome.results.map { $0.result! }
         return response
@@ -52,9 +60,12 @@ extension FirestoreService {
 
     /// Runs writes in one SQLite transaction. Atomically: one commit time, and any failure undoes
     /// everything. Otherwise: each write its own commit time, failures recorded per write.
-    func apply(_ plans: [WritePlan], atomically: Bool) async throws -> ApplyOutcome {
+    func apply(
+        _ plans: [WritePlan], atomically: Bool, validate: (@Sendable (StoreWriter) throws -> Void)? = nil
+    ) async throws -> ApplyOutcome {
         let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
         let (outcome, records) = try await store.write { writer in
+            try validate?(writer)
             var results: [WriteOutcome] = []
             var times: [Int64] = []
             var records: [CommitRecord] = []
@@ -105,7 +116,7 @@ extension FirestoreService {
         guard let fields else {
             // Like production, a delete's result has no update time (the commit time covers it).
             guard let before else { return (result, nil, nil) }
-            try writer.delete(plan.database, plan.path, previous: before)
+            try writer.delete(plan.database, plan.path, previous: before, deletedAt: commitTime)
             return (result, DocumentChange(database: plan.database, path: plan.path, before: before, after: nil), nil)
         }
         let name = plan.name

@@ -8,10 +8,16 @@ extension FirestoreService {
         -> FirestoreDocument
     {
         let (database, path) = try ResourceName.document(request.name)
-        try Self.rejectConsistencySelector(
-            transaction: request.consistencySelector.isTransaction, readTime: request.consistencySelector.isReadTime)
         let mask = try parseMask(request.hasMask, request.mask)
-        guard let doc = try await store.read({ try $0.document(database, path) }) else {
+        var transaction: Data?
+        var readTime: ProtoTimestamp?
+        switch request.consistencySelector {
+        case .transaction(let t)?: transaction = t
+        case .readTime(let t)?: readTime = t
+        case nil: break
+        }
+        let (view, _) = try await readView(database: database, transaction: transaction, newTransaction: nil, readTime: readTime)
+        guard let doc = try await store.read({ try self.document(database, path, view: view, reader: $0) }) else {
             throw FirestoreError.notFound("Document (\(request.name)) not found.")
         }
         return doc.proto(in: database, mask: mask)
@@ -70,17 +76,6 @@ extension FirestoreService {
             throw FirestoreError(.internal, "Document \"\(database.name(of: path))\" is absent right after it was written.")
         }
         return doc.proto(in: database, mask: mask)
-    }
-}
-
-extension Google_Firestore_V1_GetDocumentRequest.OneOf_ConsistencySelector? {
-    var isTransaction: Bool {
-        if case .transaction? = self { return true }
-        return false
-    }
-    var isReadTime: Bool {
-        if case .readTime? = self { return true }
-        return false
     }
 }
 

@@ -11,14 +11,14 @@ extension FirestoreService {
         if request.showMissing { try Self.requireAdmin(context) }
         try ResourceName.validateID(request.collectionID, collection: true)
         if request.pageSize < 0 { throw FirestoreError.invalidArgument("pageSize must not be negative.") }
-        let isTransaction: Bool
-        let isReadTime: Bool
+        var transaction: Data?
+        var readTime: ProtoTimestamp?
         switch request.consistencySelector {
-        case .transaction?: (isTransaction, isReadTime) = (true, false)
-        case .readTime?: (isTransaction, isReadTime) = (false, true)
-        default: (isTransaction, isReadTime) = (false, false)
+        case .transaction(let t)?: transaction = t
+        case .readTime(let t)?: readTime = t
+        case nil: break
         }
-        try Self.rejectConsistencySelector(transaction: isTransaction, readTime: isReadTime)
+        let (view, _) = try await readView(database: database, transaction: transaction, newTransaction: nil, readTime: readTime)
         let mask = try parseMask(request.hasMask, request.mask)
         let order = try ListOrder(parsing: request.orderBy)
         let token = try PageToken(request.pageToken)
@@ -28,7 +28,7 @@ extension FirestoreService {
         return try await store.read { reader in
             var response = Google_Firestore_V1_ListDocumentsResponse()
             var docs: [FirestoreDocument]
-            if order.isKeyOrder && !request.showMissing {
+            if case .latest = view, order.isKeyOrder && !request.showMissing {
                 // Key order is the storage order: read just one page.
                 let limit = pageSize == Int.max ? nil : pageSize
                 let stored = try reader.documents(database, in: collection, afterID: token.afterID, limit: limit)
@@ -37,7 +37,7 @@ extension FirestoreService {
                     response.nextPageToken = PageToken(afterID: last.path.lastSegment).encoded
                 }
             } else {
-                var all = try reader.documents(database, in: collection).map { $0.proto(in: database, mask: mask) }
+                var all = try self.list(database, collection, view: view, reader: reader).map { $0.proto(in: database, mask: mask) }
                 if request.showMissing {
                     for id in try reader.missingDocumentIDs(database, in: collection) {
                         var missing = FirestoreDocument()
@@ -54,6 +54,20 @@ extension FirestoreService {
             }
             response.documents = docs
             return response
+        }
+    }
+
+    /// Every document of a collection through a view (a read-write transaction remembers the listing).
+    func list(_ database: DatabaseID, _ collection: ResourcePath, view: ReadView, reader: StoreReader) throws -> [StoredDocument] {
+        switch view {
+        case .latest: return try reader.documents(database, in: collection)
+        case .at(let time): return try reader.documents(database, in: collection, at: time)
+        case .readWrite:
+            var query = StructuredQuery()
+            query.from = [.with { $0.collectionID = collection.lastSegment }]
+            let plan = try QueryPlan(query, database: database, parent: collection.parent)
+            var stats = QueryStats()
+            return try execute(plan, database, collection.parent, view: view, reader: reader, stats: &stats)
         }
     }
 

@@ -10,21 +10,22 @@ extension FirestoreService {
         -> [Google_Firestore_V1_RunQueryResponse]
     {
         let (database, parent) = try ResourceName.parent(request.parent)
-        try Self.rejectQuerySelector(request.consistencySelector)
         guard case .structuredQuery(let query)? = request.queryType else {
             throw FirestoreError.invalidArgument("only structured queries are supported")
         }
         let plan = try QueryPlan(query, database: database, parent: parent)
+        let (view, newID) = try await readView(request.consistencySelector, database: database)
         let explain = request.hasExplainOptions ? request.explainOptions : nil
         let started = ContinuousClock.now
+        let executed = explain?.analyze == false ? plan.planningOnly : plan
         let (docs, stats, lastCommit) = try await store.read { reader in
             var stats = QueryStats()
             // Explain without analysis plans the query but reads nothing.
-            let docs = try reader.execute(
-                explain?.analyze == false ? plan.planningOnly : plan, database: database, parent: parent, stats: &stats)
+            let docs = try self.execute(executed, database, parent, view: view, reader: reader, stats: &stats)
             return (docs, stats, try reader.lastCommitTime())
         }
-        let readTime = self.readTime(lastCommit: lastCommit)
+        let readTime: ProtoTimestamp
+        if case .at(let t) = view { readTime = ProtoTimestamp(micros: t) } else { readTime = self.readTime(lastCommit: lastCommit) }
         var responses = docs.map { doc in
             Google_Firestore_V1_RunQueryResponse.with {
                 $0.document = doc.proto(in: database, mask: plan.projection)
@@ -33,6 +34,7 @@ extension FirestoreService {
         }
         if responses.isEmpty { responses.append(.with { $0.readTime = readTime }) }
         if stats.skipped > 0 { responses[0].skippedResults = Int32(stats.skipped) }
+        if let newID { responses[0].transaction = newID }
         responses[responses.count - 1].done = true
         if let explain {
             responses[responses.count - 1].explainMetrics = Self.metrics(
@@ -46,7 +48,7 @@ extension FirestoreService {
         async throws -> [Google_Firestore_V1_RunAggregationQueryResponse]
     {
         let (database, parent) = try ResourceName.parent(request.parent)
-        try Self.rejectQuerySelector(request.consistencySelector)
+        let (view, newID) = try await readView(aggregationSelector: request.consistencySelector, database: database)
         guard case .structuredAggregationQuery(let aggregationQuery)? = request.queryType else {
             throw FirestoreError.invalidArgument("Only structured aggregation queries are supported.")
         }
@@ -64,15 +66,20 @@ extension FirestoreService {
         let (fields, indexCount, stats, lastCommit) = try await store.read { reader in
             var stats = QueryStats()
             // Counts alone can often be answered by counting index entries, reading no document.
-            if countsOnly, analyze, let n = try reader.countFromIndex(executed, database: database, parent: parent, stats: &stats) {
+            if case .latest = view, countsOnly, analyze,
+                let n = try reader.countFromIndex(executed, database: database, parent: parent, stats: &stats)
+            {
                 return ([Fields](), Optional(n), stats, try reader.lastCommitTime())
             }
-            let docs = try reader.execute(executed, database: database, parent: parent, stats: &stats)
+            let docs = try self.execute(executed, database, parent, view: view, reader: reader, stats: &stats)
             let fields = docs.map(\.fields).filter { f in required.allSatisfy { f.value(at: $0) != nil } }
             return (fields, Int?.none, stats, try reader.lastCommitTime())
         }
         var response = Google_Firestore_V1_RunAggregationQueryResponse()
-        response.readTime = self.readTime(lastCommit: lastCommit)
+        if case .at(let t) = view { response.readTime = ProtoTimestamp(micros: t) } else {
+            response.readTime = self.readTime(lastCommit: lastCommit)
+        }
+        if let newID { response.transaction = newID }
         if analyze {
             for a in aggregations {
                 response.result.aggregateFields[a.alias] = indexCount.map { a.count($0) } ?? a.compute(over: fields)
@@ -85,9 +92,26 @@ extension FirestoreService {
         return [response]
     }
 
-    static func rejectQuerySelector<S>(_ selector: S?) throws {
-        if selector != nil {
-            throw FirestoreError(.unimplemented, "Queries in transactions or at a readTime are not supported yet by this server.")
+    func readView(_ selector: Google_Firestore_V1_RunQueryRequest.OneOf_ConsistencySelector?, database: DatabaseID)
+        async throws -> (ReadView, Data?)
+    {
+        switch selector {
+        case .transaction(let t)?: try await readView(database: database, transaction: t, newTransaction: nil, readTime: nil)
+        case .newTransaction(let o)?: try await readView(database: database, transaction: nil, newTransaction: o, readTime: nil)
+        case .readTime(let t)?: try await readView(database: database, transaction: nil, newTransaction: nil, readTime: t)
+        case nil: (.latest, nil)
+        }
+    }
+
+    func readView(
+        aggregationSelector selector: Google_Firestore_V1_RunAggregationQueryRequest.OneOf_ConsistencySelector?,
+        database: DatabaseID
+    ) async throws -> (ReadView, Data?) {
+        switch selector {
+        case .transaction(let t)?: try await readView(database: database, transaction: t, newTransaction: nil, readTime: nil)
+        case .newTransaction(let o)?: try await readView(database: database, transaction: nil, newTransaction: o, readTime: nil)
+        case .readTime(let t)?: try await readView(database: database, transaction: nil, newTransaction: nil, readTime: t)
+        case nil: (.latest, nil)
         }
     }
 

@@ -25,11 +25,22 @@ public final class FirestoreService: Sendable {
     public let store: DocumentStore
     let logger: Logger
     let commitObservers: CommitObservers
+    let transactions: TransactionRegistry
 
-    public init(store: DocumentStore, logger: Logger = Logger(label: "flint.service")) {
+    /// `transactionLifetime` and `transactionIdle` bound transactions (production: 270 s and 60 s).
+    public init(
+        store: DocumentStore, logger: Logger = Logger(label: "flint.service"),
+        transactionLifetime: Duration = .seconds(270), transactionIdle: Duration = .seconds(60)
+    ) {
         self.store = store
         self.logger = logger
         self.commitObservers = CommitObservers()
+        self.transactions = TransactionRegistry(
+            limits: .init(lifetime: Self.micros(transactionLifetime), idle: Self.micros(transactionIdle)))
+    }
+
+    static func micros(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
     }
 
     /// Registers a callback that sees every commit that changed documents, in commit order.
@@ -39,12 +50,6 @@ public final class FirestoreService: Sendable {
 
     static func requireAdmin(_ context: CallContext, _ what: String = "Metadata operations") throws(FirestoreError) {
         guard context.isAdmin else { throw FirestoreError(.permissionDenied, "\(what) require admin authentication.") }
-    }
-
-    /// Transactions and point-in-time reads arrive with a later release of the engine.
-    static func rejectConsistencySelector(transaction: Bool, readTime: Bool) throws(FirestoreError) {
-        if transaction { throw FirestoreError(.unimplemented, "Transactions are not supported yet by this server.") }
-        if readTime { throw FirestoreError(.unimplemented, "Reads at a readTime are not supported yet by this server.") }
     }
 
     /// A snapshot's read time: now, but never before the last commit.

@@ -120,11 +120,22 @@ extension StoreReader {
     func finish(_ candidates: Set<ResourcePath>, plan: QueryPlan, database: DatabaseID, stats: inout QueryStats) throws
         -> [StoredDocument]
     {
-        var rows: [(doc: StoredDocument, values: [FirestoreValue])] = []
+        var docs: [StoredDocument] = []
         for path in candidates {
             guard let doc = try document(database, path) else { continue }
+            docs.append(doc)
+        }
+        return arrange(docs, plan: plan, database: database, stats: &stats)
+    }
+
+    /// Filters, orders and pages loaded documents.
+    func arrange(_ docs: [StoredDocument], plan: QueryPlan, database: DatabaseID, stats: inout QueryStats)
+        -> [StoredDocument]
+    {
+        var rows: [(doc: StoredDocument, values: [FirestoreValue])] = []
+        for doc in docs {
             stats.documentsRead += 1
-            let name = database.name(of: path)
+            let name = database.name(of: doc.path)
             guard plan.matches(doc.fields, name: name), let values = plan.orderValues(doc.fields, name: name) else { continue }
             rows.append((doc, values))
         }

@@ -52,6 +52,23 @@ enum StoreSchema {
                     UPDATE scopes SET doc_count = (SELECT count(*) FROM documents WHERE documents.scope = scopes.id);
                     """)
         }
+        migrator.registerMigration("v3-document-history") { db in
+            // Replaced and deleted versions, kept for an hour so reads at a past readTime (and
+            // read-only transactions) see a consistent snapshot. The current version stays in
+            // `documents`; a version here was the document from valid_from until valid_to.
+            try db.execute(
+                sql: """
+                    CREATE TABLE versions(
+                        scope INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        valid_to INTEGER NOT NULL,
+                        valid_from INTEGER NOT NULL,
+                        create_time INTEGER NOT NULL,
+                        fields BLOB NOT NULL,
+                        PRIMARY KEY(scope, id, valid_to)) WITHOUT ROWID;
+                    CREATE INDEX versions_by_age ON versions(valid_to);
+                    """)
+        }
         return migrator
     }
 }

@@ -107,21 +107,49 @@ public struct StoreWriter {
             b.bind(document.updateTime)
             b.bind(blob)
         }
-        if previous == nil { try adjustCount(scope, by: 1) }
+        if let previous {
+            try keepVersion(previous, scope: scope, replacedAt: document.updateTime)
+        } else {
+            try adjustCount(scope, by: 1)
+        }
         let old = previous.map { IndexEntry.entries(of: $0.fields) } ?? []
         let new = IndexEntry.entries(of: document.fields)
         try updateIndex(document.path, scope: scope, group: group, removing: old.subtracting(new), adding: new.subtracting(old))
     }
 
     /// Removes the document at `path` (which held `previous`) and its index rows.
-    public func delete(_ database: DatabaseID, _ path: ResourcePath, previous: StoredDocument) throws {
+    public func delete(_ database: DatabaseID, _ path: ResourcePath, previous: StoredDocument, deletedAt: Int64) throws {
         let (scope, group) = try scopes(database, of: path)
         try RawStatement(db, "DELETE FROM documents WHERE scope = ? AND id = ?").run { b in
             b.bind(scope)
             b.bind(path.lastSegment)
         }
         try adjustCount(scope, by: -1)
+        try keepVersion(previous, scope: scope, replacedAt: deletedAt)
         try updateIndex(path, scope: scope, group: group, removing: IndexEntry.entries(of: previous.fields), adding: [])
+    }
+
+    /// Keeps a replaced or deleted version for reads in the past.
+    private func keepVersion(_ version: StoredDocument, scope: Int64, replacedAt: Int64) throws {
+        var map = FirestoreMap()
+        map.fields = version.fields
+        let blob: Data = try map.serializedBytes()
+        try RawStatement(
+            db,
+            "INSERT OR REPLACE INTO versions(scope, id, valid_to, valid_from, create_time, fields) VALUES (?, ?, ?, ?, ?, ?)"
+        ).run { b in
+            b.bind(scope)
+            b.bind(version.path.lastSegment)
+            b.bind(replacedAt)
+            b.bind(version.updateTime)
+            b.bind(version.createTime)
+            b.bind(blob)
+        }
+    }
+
+    /// Forgets versions replaced before `cutoff` (reads in the past reach back one hour).
+    public func pruneVersions(before cutoff: Int64) throws {
+        try db.execute(sql: "DELETE FROM versions WHERE valid_to < ?", arguments: [cutoff])
     }
 
     private func adjustCount(_ scope: Int64, by delta: Int64) throws {
@@ -165,8 +193,9 @@ public struct StoreWriter {
             sql: """
                 DELETE FROM documents WHERE scope IN (SELECT id FROM scopes WHERE db = ?);
                 DELETE FROM field_index WHERE scope IN (SELECT id FROM scopes WHERE db = ?);
+                DELETE FROM versions WHERE scope IN (SELECT id FROM scopes WHERE db = ?);
                 UPDATE scopes SET doc_count = 0 WHERE db = ?;
                 """,
-            arguments: [dbRow, dbRow, dbRow])
+            arguments: [dbRow, dbRow, dbRow, dbRow])
     }
 }

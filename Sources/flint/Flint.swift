@@ -29,12 +29,21 @@ struct Start: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "Seconds a transaction may stay open (production: 270).")
+    var transactionLifetime = 270.0
+
+    @Option(help: "Seconds a transaction may stay idle before it expires (production: 60).")
+    var transactionIdle = 60.0
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must lie between 0 and 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
         if let dataPath, dataPath.isEmpty { throw ValidationError("--data needs a file path.") }
+        guard transactionLifetime > 0, transactionIdle > 0 else {
+            throw ValidationError("--transaction-lifetime and --transaction-idle must be positive.")
+        }
     }
 
     func run() async throws {
@@ -47,9 +56,10 @@ struct Start: AsyncParsableCommand {
         let logger = Logger(label: "flint")
         let host = self.host
         let store = dataPath.map { "durable store \($0)" } ?? "ephemeral store"
-        let server = FlintServer(
-            configuration: FlintConfiguration(host: host, port: port, dataPath: dataPath), logger: logger
-        ) { port in
+        var configuration = FlintConfiguration(host: host, port: port, dataPath: dataPath)
+        configuration.transactionLifetime = .milliseconds(Int64(transactionLifetime * 1000))
+        configuration.transactionIdle = .milliseconds(Int64(transactionIdle * 1000))
+        let server = FlintServer(configuration: configuration, logger: logger) { port in
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
             let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n"
             FileHandle.standardOutput.write(Data(lines.utf8))

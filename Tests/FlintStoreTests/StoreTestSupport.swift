@@ -58,7 +58,7 @@ func put(_ store: DocumentStore, _ docs: StoredDocument..., database: DatabaseID
 func remove(_ store: DocumentStore, _ p: String, database: DatabaseID = testDB) async throws {
     try await store.write { writer in
         let target = path(p)
-        if let previous = try writer.document(database, target) { try writer.delete(database, target, previous: previous) }
+        if let previous = try writer.document(database, target) { try writer.delete(database, target, previous: previous, deletedAt: try writer.nextCommitTime(now: 0)) }
     }
 }
 

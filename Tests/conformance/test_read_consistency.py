@@ -1,3 +1,5 @@
+import conftest
+import datetime
 """Reads with `transaction` / `readTime`.  Flint answers 501 UNIMPLEMENTED for these until
 transactions exist: such a test then xfails (after checking the 501 is a proper
 google.rpc.Status).  Kept apart from the other document tests on purpose."""
@@ -40,9 +42,20 @@ def test_get_with_read_time_returns_version_at_that_time(api):
 @pytest.mark.flint_only(reason="readTime as a query parameter is honoured")
 def test_get_with_read_time_before_creation_is_404(api):
     v1, _ = _two_versions(api)
-    r = api.get("c/d", params={"readTime": "2001-01-01T00:00:00Z"})
+    created_ns = conftest.parse_ts(v1["createTime"]) - 1_000_000  # 1 ms before creation
+    seconds, nanos = divmod(created_ns, 1_000_000_000)
+    before = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + \
+        f".{nanos // 1000:06d}Z"
+    r = api.get("c/d", params={"readTime": before})
     xfail_if_unimplemented(r, "GET with readTime")
     assert_error(r, 404, "NOT_FOUND")
+
+
+def test_read_time_older_than_an_hour_is_failed_precondition(api):
+    _two_versions(api)
+    r = api.post(":batchGet", {"documents": [api.name("c/d")], "readTime": "2001-01-01T00:00:00Z"})
+    xfail_if_unimplemented(r, "batchGet with readTime")
+    assert_error(r, 400, "FAILED_PRECONDITION", message="The requested 'read_time' is too old.")
 
 
 @pytest.mark.flint_only(reason="readTime as a query parameter is honoured")
