@@ -64,8 +64,10 @@ extension FirestoreService {
         _ plans: [WritePlan], atomically: Bool, validate: (@Sendable (StoreWriter) throws -> Void)? = nil
     ) async throws -> ApplyOutcome {
         let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
+        let pruneBefore = versionsToPrune()
         let (outcome, records) = try await store.write { writer in
             try validate?(writer)
+            if let pruneBefore { try writer.pruneVersions(before: pruneBefore) }
             var results: [WriteOutcome] = []
             var times: [Int64] = []
             var records: [CommitRecord] = []
@@ -101,6 +103,16 @@ extension FirestoreService {
         }
         for record in records { commitObservers.publish(record) }
         return outcome
+    }
+
+    /// About once a minute, the cutoff before which kept versions can go (reads reach back an hour).
+    func versionsToPrune() -> Int64? {
+        let now = Timestamps.nowMicros()
+        return lastPrune.withLock { last in
+            guard now - last > 60_000_000 else { return nil }
+            last = now
+            return now - Self.historyWindow - 60_000_000
+        }
     }
 
     /// Applies one write inside an open transaction; returns its result, the change it made and

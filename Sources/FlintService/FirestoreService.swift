@@ -26,6 +26,8 @@ public final class FirestoreService: Sendable {
     let logger: Logger
     let commitObservers: CommitObservers
     let transactions: TransactionRegistry
+    /// When kept versions were last pruned (microseconds).
+    let lastPrune = Mutex<Int64>(0)
 
     /// `transactionLifetime` and `transactionIdle` bound transactions (production: 270 s and 60 s).
     public init(
