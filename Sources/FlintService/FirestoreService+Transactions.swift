@@ -58,8 +58,7 @@ extension FirestoreService {
 
     /// Now, but never before the last commit, so a new snapshot sees every acknowledged write.
     func snapshotTime() async throws -> Int64 {
-        let last = try await store.read { try $0.lastCommitTime() }
-        return max(Timestamps.nowMicros(), last)
+        store.snapshotTime()
     }
 
     /// A readTime must lie within the last hour (reads in the past reach back that far).

@@ -37,10 +37,23 @@ public final class DocumentStore: Sendable {
         do {
             pool = try DatabasePool(path: file, configuration: config)
             try StoreSchema.migrator.migrate(pool)
+            ids = IDCache()
+            // Commit times must keep increasing across restarts: start after every stored time
+            // (deletes are remembered as kept versions, so their times are found too).
+            let last = try pool.read { db in
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT max(t) FROM (
+                          SELECT max(update_time) AS t FROM documents UNION ALL
+                          SELECT max(valid_to) FROM versions UNION ALL
+                          SELECT last_commit FROM clock)
+                        """) ?? 0
+            }
+            ids.setLastCommit(last)
         } catch {
             throw StoreError.translate(error)
         }
-        ids = IDCache()
     }
 
     /// Closes the store and, if it was ephemeral, removes its files.
@@ -61,10 +74,14 @@ public final class DocumentStore: Sendable {
         }
     }
 
+    /// A read time whose snapshot is settled: no commit at or before it is still in progress.
+    public func snapshotTime() -> Int64 { ids.snapshotTime(now: Timestamps.nowMicros()) }
+
     /// Runs `body` in one write transaction: all of it commits, or none of it.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         let ids = self.ids
         do {
+            defer { ids.endCommit() }
             return try await pool.write { db in
                 let writer = StoreWriter(db: db, ids: ids)
                 let result = try body(writer)
@@ -119,10 +136,37 @@ final class IDCache: Sendable {
         var scopes: [ScopeKey: Int64] = [:]
     }
     private let state = Mutex(State())
+    /// The last commit time handed out (microseconds); only the serial writer advances it.
+    private let clock = Mutex<(last: Int64, inFlight: Int64?)>((0, nil))
+
+    func setLastCommit(_ t: Int64) { clock.withLock { $0.last = t } }
+    var lastCommitTime: Int64 { clock.withLock { $0.last } }
+
+    /// The next commit time: `now`, but always after the previous one.
+    func nextCommitTime(now: Int64) -> Int64 {
+        clock.withLock { clock in
+            clock.last = max(now, clock.last + 1)
+            if clock.inFlight == nil { clock.inFlight = clock.last }
+            return clock.last
+        }
+    }
+
+    /// The write transaction that took commit times has committed or rolled back.
+    func endCommit() { clock.withLock { $0.inFlight = nil } }
+
+    /// A time for a new snapshot: every commit at or before it has finished, none after it has
+    /// started, so reads at it never change.
+    func snapshotTime(now: Int64) -> Int64 {
+        clock.withLock { clock in
+            let bound = clock.inFlight.map { $0 - 1 } ?? max(now, clock.last)
+            return min(max(now, clock.last), bound)
+        }
+    }
 
     func database(_ id: DatabaseID) -> Int64? { state.withLock { $0.databases[id] } }
     func setDatabase(_ id: DatabaseID, _ row: Int64) { state.withLock { $0.databases[id] = row } }
     func scope(_ key: ScopeKey) -> Int64? { state.withLock { $0.scopes[key] } }
     func setScope(_ key: ScopeKey, _ row: Int64) { state.withLock { $0.scopes[key] = row } }
+    /// Forgets row ids (after a rollback); the commit clock only ever moves forward.
     func reset() { state.withLock { $0 = State() } }
 }

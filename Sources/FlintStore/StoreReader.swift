@@ -176,6 +176,6 @@ public struct StoreReader {
 
     /// The last commit time handed out, in microseconds.
     public func lastCommitTime() throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT last_commit FROM clock WHERE id = 1") ?? 0
+        ids.lastCommitTime
     }
 }

@@ -82,9 +82,7 @@ public struct StoreWriter {
 
     /// Hands out the next commit time: now, but always after the previous one.
     public func nextCommitTime(now: Int64) throws -> Int64 {
-        let next = max(now, try reader.lastCommitTime() + 1)
-        try db.execute(sql: "UPDATE clock SET last_commit = ? WHERE id = 1", arguments: [next])
-        return next
+        reader.ids.nextCommitTime(now: now)
     }
 
     /// Stores `document`, keeping the per-field index in step with what was there (`previous`).
