@@ -11,10 +11,11 @@ extension FirestoreService {
         if !request.transaction.isEmpty {
             let entry = try transactions.use(request.transaction, in: database)
             if entry.readOnly && !request.writes.isEmpty { throw Self.readOnlyWrite }
-            // The transaction ends here whatever happens; a client retries with retryTransaction.
-            transactions.finish(request.transaction)
             transaction = entry
         }
+        // The transaction ends with this commit whatever happens (a client retries with
+        // retryTransaction); its locks are released only once the writes are in.
+        defer { if transaction != nil { transactions.finish(request.transaction) } }
         let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
         var response = Google_Firestore_V1_CommitResponse()
         if plans.isEmpty { return response }

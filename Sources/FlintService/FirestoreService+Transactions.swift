@@ -88,6 +88,12 @@ extension FirestoreService {
         return (.latest, nil)
     }
 
+    /// A read-write transaction locks the documents it is about to read (see `DocumentLocks`).
+    func lock(_ paths: [ResourcePath], in database: DatabaseID, view: ReadView) async throws {
+        guard case .readWrite(let id) = view, !paths.isEmpty else { return }
+        try await transactions.locks.acquire(id, paths.map { DocumentLocks.key(database, $0) })
+    }
+
     /// Reads one document through a view, remembering it for a read-write transaction.
     func document(_ database: DatabaseID, _ path: ResourcePath, view: ReadView, reader: StoreReader) throws
         -> StoredDocument?

@@ -39,6 +39,7 @@ final class TransactionRegistry: Sendable {
     }
 
     let limits: Limits
+    let locks = DocumentLocks()
     private let entries = Mutex<[Data: Entry]>([:])
     /// Recently closed ids: a retry may name one, a second rollback is harmless, a second commit is an error.
     private let closedIDs = Mutex<(order: [Data], set: Set<Data>)>(([], []))
@@ -70,6 +71,7 @@ final class TransactionRegistry: Sendable {
             }
             if now - entry.started > limits.lifetime || now - entry.lastUsed > limits.idle {
                 all[id] = nil
+                locks.release(id)
                 return .failure(
                     FirestoreError.invalidArgument(
                         "Transaction has expired: transactions live at most \(limits.lifetime / 1_000_000) s and expire after \(limits.idle / 1_000_000) s idle."
@@ -99,6 +101,7 @@ final class TransactionRegistry: Sendable {
     func finish(_ id: Data) -> Entry? {
         let entry = entries.withLock { $0.removeValue(forKey: id) }
         if entry != nil { rememberClosed(id) }
+        locks.release(id)
         return entry
     }
 
@@ -126,6 +129,9 @@ final class TransactionRegistry: Sendable {
             for id in gone.keys { all[id] = nil }
             return Array(gone.keys)
         }
-        for id in expired { rememberClosed(id) }
+        for id in expired {
+            rememberClosed(id)
+            locks.release(id)
+        }
     }
 }

@@ -186,15 +186,28 @@ extension StoreReader {
                 return false
             }
         }
+        let seek = Self.seek(plan, source: source)
         switch path {
         case .keyScan:
             guard case .collection(let collection) = source.kind else { break }
-            stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: descending) { id in
+            let fromID = seek.doc.map { String(decoding: $0, as: UTF8.self) }
+            stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: descending, fromID: fromID) { id in
                 visit(collection.appending(id)) { try document(scope: source.scope, id: id, path: collection.appending(id)) }
             }
         case .index(let field, let ranges, _):
-            stats.indexEntriesRead += try scanIndex(scope: source.scope, field: field, range: ranges[0], descending: descending) {
-                _, doc in
+            var range = ranges[0]
+            let exact = range.lower != nil && range.lower == range.upper
+            if !exact, let first = plan.orders.first, first.path.description == field, let value = seek.firstValue {
+                // An ordered scan starts at the start cursor's value instead of reading up to it.
+                if first.descending {
+                    if range.upper.map({ value.lexicographicallyPrecedes($0) }) ?? true { (range.upper, range.upperInclusive) = (value, true) }
+                } else if range.lower.map({ $0.lexicographicallyPrecedes(value) }) ?? true {
+                    (range.lower, range.lowerInclusive) = (value, true)
+                }
+            }
+            stats.indexEntriesRead += try scanIndex(
+                scope: source.scope, field: field, range: range, descending: descending, fromDoc: exact ? seek.doc : nil
+            ) { _, doc in
                 guard seen.insert(doc).inserted else { return true }
                 let docPath = source.path(of: doc)
                 return visit(docPath) { try loadDocument(source, doc, docPath) }
@@ -203,6 +216,25 @@ extension StoreReader {
         if let failure { throw failure }
         stats.skipped = skipped
         return out
+    }
+
+    /// Where a start cursor lets a scan begin: the encoded first order value, and the document
+    /// key when the cursor reaches `__name__` and everything before it is fixed.
+    static func seek(_ plan: QueryPlan, source: QuerySource) -> (firstValue: [UInt8]?, doc: [UInt8]?) {
+        guard let start = plan.start, let first = start.values.first else { return (nil, nil) }
+        let firstValue = plan.orders[0].path.isDocumentKey ? nil : IndexKey.encode(first)
+        guard let keyIndex = plan.orders.firstIndex(where: { $0.path.isDocumentKey }), keyIndex < start.values.count,
+            case .referenceValue(let name) = start.values[keyIndex].valueType,
+            let path = try? ResourceName.document(name).1
+        else { return (firstValue, nil) }
+        switch source.kind {
+        case .collection(let collection):
+            // Only a key in this collection maps onto its ids.
+            guard path.parent == collection else { return (firstValue, nil) }
+            return (firstValue, Array(path.lastSegment.utf8))
+        case .group:
+            return (firstValue, IndexKey.encode(path: path))
+        }
     }
 
     func loadDocument(_ source: QuerySource, _ doc: [UInt8], _ path: ResourcePath) throws -> StoredDocument? {

@@ -21,12 +21,14 @@ extension StoreReader {
     /// Returns how many rows were read.
     @discardableResult
     func scanIndex(
-        scope: Int64, field: String, range: ValueRange, descending: Bool,
+        scope: Int64, field: String, range: ValueRange, descending: Bool, fromDoc: [UInt8]? = nil,
         _ body: (_ value: [UInt8], _ doc: [UInt8]) throws -> Bool
     ) throws -> Int {
         var sql = "SELECT value, doc FROM field_index WHERE scope = ? AND field = ?"
         if range.lower != nil { sql += range.lowerInclusive ? " AND value >= ?" : " AND value > ?" }
         if range.upper != nil { sql += range.upperInclusive ? " AND value <= ?" : " AND value < ?" }
+        // Within one value, start at a document key (a cursor on __name__).
+        if fromDoc != nil { sql += descending ? " AND doc <= ?" : " AND doc >= ?" }
         sql += descending ? " ORDER BY value DESC, doc DESC" : " ORDER BY value, doc"
         let statement = try RawStatement(db, sql)
         let handle = statement.statement.sqliteStatement
@@ -36,6 +38,7 @@ extension StoreReader {
         binder.bind(field)
         if let l = range.lower { binder.bind(l) }
         if let u = range.upper { binder.bind(u) }
+        if let fromDoc { binder.bind(fromDoc) }
         defer { sqlite3_reset(handle) }
         var count = 0
         while true {
@@ -70,12 +73,17 @@ extension StoreReader {
 
     /// Streams the document ids of a collection scope in id order.
     @discardableResult
-    func scanDocumentIDs(scope: Int64, descending: Bool, _ body: (String) throws -> Bool) throws -> Int {
-        let sql = "SELECT id FROM documents WHERE scope = ? ORDER BY id" + (descending ? " DESC" : "")
+    func scanDocumentIDs(scope: Int64, descending: Bool, fromID: String? = nil, _ body: (String) throws -> Bool) throws
+        -> Int
+    {
+        let bound = fromID == nil ? "" : (descending ? " AND id <= ?" : " AND id >= ?")
+        let sql = "SELECT id FROM documents WHERE scope = ?" + bound + " ORDER BY id" + (descending ? " DESC" : "")
         let statement = try RawStatement(db, sql)
         let handle = statement.statement.sqliteStatement
         sqlite3_reset(handle)
-        RawStatement.Binder(handle).bind(scope)
+        let binder = RawStatement.Binder(handle)
+        binder.bind(scope)
+        if let fromID { binder.bind(fromID) }
         defer { sqlite3_reset(handle) }
         var count = 0
         while true {

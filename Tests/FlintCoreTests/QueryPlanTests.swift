@@ -75,6 +75,17 @@ struct QueryPlanTests {
         #expect(try Q.orders(Q.query(where: filter)) == ["B", "a", "a.b", "z", "__name__"])
     }
 
+    @Test
+    func inequalityFieldNamesAreOrderedByUTF8BytesNotCanonicalEquivalence() throws {
+        let decomposed = FieldPath(["e\u{301}"])  // 0x65 0xCC 0x81
+        let precomposed = FieldPath(["\u{E9}"])  // 0xC3 0xA9
+        #expect(decomposed < precomposed)
+        #expect(!(precomposed < decomposed))
+        let filter = Q.and(Q.field("`\u{E9}`", .greaterThan, V.i(1)), Q.field("`e\u{301}`", .lessThan, V.i(2)))
+        let orders = try Q.plan(Q.query(where: filter)).orders.map { Array($0.path.first.utf8) }
+        #expect(orders == [Array("e\u{301}".utf8), Array("\u{E9}".utf8), Array("__name__".utf8)])
+    }
+
     @Test func implicitOrdersTakeTheLastExplicitDirection() throws {
         #expect(try Q.orders(Q.query(where: Q.field("y", .greaterThan, V.i(1)), orderBy: ["-x"])) == ["-x", "-y", "-__name__"])
         #expect(

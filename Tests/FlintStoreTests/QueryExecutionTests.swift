@@ -132,39 +132,57 @@ struct QueryExecutionTests {
         }
     }
 
-    // MARK: collection groups
-
-    /// Documents of group `items` at several depths, plus look-alikes that are not in it.
-    func fillGroup(_ service: FirestoreService) async throws {
-        try await commitAll(service, [
-            update("items/y", ["v": .integer(1)]), update("a/1/items/x", ["v": .integer(2)]),
-            update("a/1/items/x/items/deep", ["v": .integer(1)]), update("b/2/items/a", ["v": .integer(1)]),
-            update("a/1/other/z", ["v": .integer(1)]), update("itemsX/q", ["v": .integer(1)]),
-            update("a/1/items2/w", ["v": .integer(1)]),
-        ])
-    }
-
-    @Test func aCollectionGroupReadsEveryNestedCollectionInFullPathOrder() async throws {
+    @Test func anOffsetOnAnIndexStreamSkipsOnlyMatchingDocuments() async throws {
         try await withService { service, _ in
-            try await fillGroup(service)
-            let responses = try await runQuery(service, Q.query("items", allDescendants: true))
-            #expect(paths(responses) == ["a/1/items/x", "a/1/items/x/items/deep", "b/2/items/a", "items/y"])
+            try await fillItems(service)
+            let q = Q.query("items", where: Q.field("g", .equal, .integer(3)), offset: 5, limit: 2)
+            let responses = try await runQuery(service, q, analyze: true)
+            #expect(paths(responses) == ["items/d0053", "items/d0063"])
+            #expect(responses[0].skippedResults == 5)
+            #expect(documentsScanned(responses) == 7)
         }
     }
 
-    @Test func aCollectionGroupFilterAppliesAcrossItsCollections() async throws {
+    @Test func aRangeOrderedByAnotherFieldSortsByThatFieldThenTheRangeField() async throws {
         try await withService { service, _ in
-            try await fillGroup(service)
-            let q = Q.query("items", allDescendants: true, where: Q.field("v", .equal, .integer(1)))
-            #expect(paths(try await runQuery(service, q)) == ["a/1/items/x/items/deep", "b/2/items/a", "items/y"])
+            try await fillItems(service)
+            let q = Q.query("items", where: Q.field("n", .greaterThanOrEqual, .integer(1992)), orderBy: ["h"])
+            #expect(paths(try await runQuery(service, q)) == Self.items([1992, 1996, 1993, 1997, 1994, 1998, 1995, 1999]))
         }
     }
 
-    @Test func aCollectionGroupBelowADocumentReadsOnlyItsDescendants() async throws {
+    @Test func explainWithoutAnalyzeNamesTheIndexAndReadsNothing() async throws {
         try await withService { service, _ in
-            try await fillGroup(service)
-            let responses = try await runQuery(service, Q.query("items", allDescendants: true), parent: docName("a/1"))
-            #expect(paths(responses) == ["a/1/items/x", "a/1/items/x/items/deep"])
+            try await fillItems(service)
+            let responses = try await service.runQuery(
+                .with {
+                    $0.parent = rootName
+                    $0.structuredQuery = Q.query("items", where: Q.field("g", .equal, .integer(3)))
+                    $0.explainOptions.analyze = false
+                }, context: admin)
+            #expect(responses.count == 1 && !responses[0].hasDocument)
+            let metrics = responses[0].explainMetrics
+            #expect(!metrics.hasExecutionStats)
+            #expect(metrics.planSummary.indexesUsed.map { $0.fields["properties"]?.stringValue } == ["(g ASC, __name__ ASC)"])
+            #expect(metrics.planSummary.indexesUsed.map { $0.fields["query_scope"]?.stringValue } == ["Collection"])
+        }
+    }
+
+    @Test func countWithAnEqualityIsAnsweredFromTheIndexWithoutReadingDocuments() async throws {
+        try await withService { service, _ in
+            try await fillItems(service)
+            let responses = try await service.runAggregationQuery(
+                .with {
+                    $0.parent = rootName
+                    $0.structuredAggregationQuery = .with {
+                        $0.structuredQuery = Q.query("items", where: Q.field("g", .equal, .integer(3)))
+                        $0.aggregations = [.with { $0.alias = "n"; $0.count = .init() }]
+                    }
+                    $0.explainOptions.analyze = true
+                }, context: admin)
+            let last = try #require(responses.last)
+            #expect(last.result.aggregateFields["n"] == .integer(200))
+            #expect(last.explainMetrics.executionStats.debugStats.fields["documents_scanned"]?.stringValue == "0")
         }
     }
 
@@ -178,6 +196,18 @@ struct QueryExecutionTests {
             ])
             let filter = Q.or(Q.field("a", .equal, .integer(1)), Q.field("b", .equal, .integer(1)))
             #expect(paths(try await runQuery(service, Q.query("c", where: filter))) == ["c/1", "c/2", "c/3"])
+        }
+    }
+
+    @Test func arrayContainsAnyReturnsEachMatchingDocumentOnce() async throws {
+        try await withService { service, _ in
+            try await commitAll(service, [
+                update("c/1", ["t": .array([.string("a"), .string("b")])]), update("c/2", ["t": .array([.string("b")])]),
+                update("c/3", ["t": .array([.string("c")])]), update("c/4", ["t": .string("a")]),
+            ])
+            let filter = Q.field("t", .arrayContainsAny, .array([.string("b"), .string("a")]))
+            #expect(paths(try await runQuery(service, Q.query("c", where: filter))) == ["c/1", "c/2"])
+            #expect(paths(try await runQuery(service, Q.query("c", where: filter, limit: 5))) == ["c/1", "c/2"])
         }
     }
 

@@ -87,6 +87,17 @@ def _tf(path, *fts):
     return {"transform": {"document": "{root}/" + path, "fieldTransforms": list(fts)}}
 
 
+def _begin(options=None):
+    return {"method": "POST", "path": ":beginTransaction", "body": {"options": options} if options else {}}
+
+
+def _txc(tx, *writes):
+    body = {"transaction": tx}
+    if writes:
+        body["writes"] = list(writes)
+    return {"method": "POST", "path": ":commit", "body": body}
+
+
 def _nest(n):
     v = _i(1)
     for _ in range(n):
@@ -358,6 +369,76 @@ SCENARIOS = [
         {"method": "POST", "path": ":listCollectionIds", "body": {}, "message": True},
         {"method": "POST", "path": ":batchWrite", "body": {"writes": [_upd("bw/a")]}, "message": True},
         _get("bw")]},
+    # ------------------------------------------------------------------ transactions (deterministic; no contention)
+    {"id": "err_txn_unknown_id", "steps": [
+        _patch("c/d", {"v": _i(1)}),
+        dict(_txc("bm90LWEtdHJhbnNhY3Rpb24="), message=True),
+        dict(_txc("bm90LWEtdHJhbnNhY3Rpb24=", _upd("c/d", {"v": _i(2)})), message=True),
+        {"method": "POST", "path": ":rollback", "body": {"transaction": "bm90LWEtdHJhbnNhY3Rpb24="}, "message": True},
+        {"method": "POST", "path": ":rollback", "body": {}, "message": True},
+        {"method": "POST", "path": ":batchGet", "message": True,
+         "body": {"documents": ["{root}/c/d"], "transaction": "bm90LWEtdHJhbnNhY3Rpb24="}},
+        {"method": "POST", "path": ":runQuery", "message": True,
+         "body": {"structuredQuery": {"from": [{"collectionId": "c"}]}, "transaction": "bm90LWEtdHJhbnNhY3Rpb24="}},
+        dict(_begin({"readWrite": {"retryTransaction": "bm90LWEtdHJhbnNhY3Rpb24="}}), message=True),
+        _get("c/d")]},
+    {"id": "err_txn_commit_twice_then_rollback_closed", "steps": [
+        _begin(), _txc("{$0.transaction}"),
+        dict(_txc("{$0.transaction}"), message=True),
+        dict(_txc("{$0.transaction}", _upd("c/x", {"v": _i(1)})), message=True),
+        {"method": "POST", "path": ":rollback", "body": {"transaction": "{$0.transaction}"}},
+        {"method": "POST", "path": ":rollback", "body": {"transaction": "{$0.transaction}"}},
+        _begin(), {"method": "POST", "path": ":rollback", "body": {"transaction": "{$6.transaction}"}},
+        {"method": "POST", "path": ":rollback", "body": {"transaction": "{$6.transaction}"}},
+        dict(_txc("{$6.transaction}"), message=True),
+        _get("c")]},
+    {"id": "err_txn_reads_after_close", "steps": [
+        _patch("c/d", {"v": _i(1)}), _begin({"readOnly": {}}), _txc("{$1.transaction}"),
+        {"method": "POST", "path": ":batchGet", "message": True,
+         "body": {"documents": ["{root}/c/d"], "transaction": "{$1.transaction}"}},
+        {"method": "POST", "path": ":runQuery", "message": True,
+         "body": {"structuredQuery": {"from": [{"collectionId": "c"}]}, "transaction": "{$1.transaction}"}},
+        {"method": "POST", "path": ":runAggregationQuery", "message": True,
+         "body": {"structuredAggregationQuery": {"structuredQuery": {"from": [{"collectionId": "c"}]},
+                                                 "aggregations": [{"alias": "n", "count": {}}]},
+                  "transaction": "{$1.transaction}"}}]},
+    {"id": "err_txn_write_in_read_only", "steps": [
+        _patch("c/d", {"v": _i(1)}), _begin({"readOnly": {}}),
+        dict(_txc("{$1.transaction}", _upd("c/d", {"v": _i(2)})), message=True),
+        dict(_txc("{$1.transaction}", {"delete": "{root}/c/d"}), message=True),
+        dict(_txc("{$1.transaction}", _tf("c/d", {"fieldPath": "v", "increment": _i(1)})), message=True),
+        _txc("{$1.transaction}"), _get("c/d")]},
+    {"id": "err_txn_read_time_too_old", "steps": [
+        dict(_begin({"readOnly": {"readTime": "2001-01-01T00:00:00Z"}}), message=True),
+        {"method": "POST", "path": ":batchGet", "message": True, "body": {
+            "documents": ["{root}/c/d"], "newTransaction": {"readOnly": {"readTime": "2001-01-01T00:00:00Z"}}}},
+        {"method": "POST", "path": ":runQuery", "message": True, "body": {
+            "structuredQuery": {"from": [{"collectionId": "c"}]},
+            "newTransaction": {"readOnly": {"readTime": "2001-01-01T00:00:00Z"}}}}]},
+    {"id": "err_txn_consistency_oneof", "steps": [
+        _begin(),
+        {"method": "POST", "path": ":batchGet", "message": True, "body": {
+            "documents": ["{root}/c/d"], "transaction": "{$0.transaction}", "readTime": "2020-01-01T00:00:00Z"}},
+        dict(_begin({"readOnly": {}, "readWrite": {}}), message=True),
+        dict(_txc("!!not-base64"), message=True)]},
+    {"id": "txn_retry_of_closed_transaction_accepted", "steps": [
+        _begin(), _txc("{$0.transaction}"),
+        _begin({"readWrite": {"retryTransaction": "{$0.transaction}"}}),
+        {"method": "POST", "path": ":rollback", "body": {"transaction": "{$2.transaction}"}},
+        _begin({"readWrite": {"retryTransaction": "{$2.transaction}"}}),
+        _txc("{$4.transaction}", _upd("c/r", {"v": _i(1)})), _get("c/r")]},
+    {"id": "txn_batch_get_new_transaction_framing", "steps": [
+        _patch("c/a", {"v": _i(1)}),
+        {"method": "POST", "path": ":batchGet", "body": {
+            "documents": ["{root}/c/a", "{root}/c/none"], "newTransaction": {"readWrite": {}}}},
+        _txc("{$1.0.transaction}", _upd("c/b", {"v": _i(2)})), _get("c")]},
+    {"id": "txn_read_only_read_time_sees_old_version", "steps": [
+        _patch("c/a", {"v": _i(1)}), _patch("c/a", {"v": _i(2)}), {"method": "DELETE", "path": "c/a"},
+        _begin({"readOnly": {"readTime": "{$0.updateTime}"}}),
+        {"method": "POST", "path": ":batchGet", "body": {"documents": ["{root}/c/a"], "transaction": "{$3.transaction}"}},
+        {"method": "POST", "path": ":runQuery", "body": {"structuredQuery": {"from": [{"collectionId": "c"}]},
+                                                         "transaction": "{$3.transaction}"}},
+        _txc("{$3.transaction}")]},
 ]
 
 

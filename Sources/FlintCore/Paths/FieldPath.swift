@@ -31,8 +31,8 @@ public struct FieldPath: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public static func < (lhs: FieldPath, rhs: FieldPath) -> Bool {
-        for (a, b) in zip(lhs.segments, rhs.segments) where a != b {
-            return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+        for (a, b) in zip(lhs.segments, rhs.segments) where !a.utf8.elementsEqual(b.utf8) {
+            return a.utf8.lexicographicallyPrecedes(b.utf8)
         }
         return lhs.segments.count < rhs.segments.count
     }

@@ -42,8 +42,8 @@ public struct ResourcePath: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// Segment by segment, each by UTF-8 bytes, shorter first on a tie: Firestore's key order.
     public static func < (lhs: ResourcePath, rhs: ResourcePath) -> Bool {
-        for (a, b) in zip(lhs.segments, rhs.segments) where a != b {
-            return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+        for (a, b) in zip(lhs.segments, rhs.segments) where !a.utf8.elementsEqual(b.utf8) {
+            return a.utf8.lexicographicallyPrecedes(b.utf8)
         }
         return lhs.segments.count < rhs.segments.count
     }
