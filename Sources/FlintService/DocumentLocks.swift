@@ -33,20 +33,15 @@ final class DocumentLocks: Sendable {
 
     static func key(_ database: DatabaseID, _ path: ResourcePath) -> Key { Array(database.name(of: path).utf8) }
 
-    /// Takes every key for `owner`, in a fixed order, waiting for holders to finish.
-    func acquire(_ owner: Owner, _ keys: [Key]) async throws {
-        for key in Set(keys).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            try await acquire(owner, key)
-        }
-    }
-
     private enum Attempt {
         case granted
         case wait(UInt64)
         case deadlock
     }
 
-    private func acquire(_ owner: Owner, _ key: Key) async throws {
+    /// Takes `key` for `owner`, waiting in line for its holder to finish; throws ABORTED on a
+    /// deadlock or when the wait passes `maxWait`.
+    func acquire(_ owner: Owner, _ key: Key) async throws {
         let maxWait = self.maxWait
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let attempt: Attempt = state.withLock { s in

@@ -27,7 +27,7 @@ extension FirestoreService {
         let requested = targets
         let (view, newID) = try await readView(
             database: database, transaction: selector.0, newTransaction: selector.1, readTime: selector.2)
-        try await lock(requested.compactMap(\.path), in: database, view: view)
+        await lock(requested.compactMap(\.path), in: database, view: view)
         var responses = try await store.read { reader in
             let readTime: ProtoTimestamp
             if case .at(let t) = view { readTime = ProtoTimestamp(micros: t) } else {

@@ -18,8 +18,13 @@ extension FirestoreService {
         defer { if transaction != nil { transactions.finish(request.transaction) } }
         let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
         var response = Google_Firestore_V1_CommitResponse()
-        if plans.isEmpty { return response }
         let validation = transaction.map { entry in { @Sendable (writer: StoreWriter) throws in try Self.validate(entry, writer: writer) } }
+        if plans.isEmpty {
+            // Nothing to write, but a read-write transaction still commits only if what it read
+            // is still current (otherwise it could confirm a skewed read).
+            if let validation, transaction?.readOnly == false { try await store.write { try validation($0) } }
+            return response
+        }
         let outcome = try await apply(plans, atomically: true, validate: validation)
         response.commitTime = ProtoTimestamp(micros: outcome.commitTimes[0])
         response.writeResults = outcome.results.map { $0.result! }

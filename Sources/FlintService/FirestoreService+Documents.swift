@@ -17,7 +17,7 @@ extension FirestoreService {
         case nil: break
         }
         let (view, _) = try await readView(database: database, transaction: transaction, newTransaction: nil, readTime: readTime)
-        try await lock([path], in: database, view: view)
+        await lock([path], in: database, view: view)
         guard let doc = try await store.read({ try self.document(database, path, view: view, reader: $0) }) else {
             throw FirestoreError.notFound("Document (\(request.name)) not found.")
         }

@@ -34,7 +34,8 @@ extension FirestoreService {
         }
         if responses.isEmpty { responses.append(.with { $0.readTime = readTime }) }
         if stats.skipped > 0 { responses[0].skippedResults = Int32(stats.skipped) }
-        if let newID { responses[0].transaction = newID }
+        // A transaction begun by this request is announced alone, ahead of the results.
+        if let newID { responses.insert(.with { $0.transaction = newID }, at: 0) }
         responses[responses.count - 1].done = true
         if let explain {
             responses[responses.count - 1].explainMetrics = Self.metrics(

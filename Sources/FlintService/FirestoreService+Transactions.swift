@@ -89,9 +89,18 @@ extension FirestoreService {
     }
 
     /// A read-write transaction locks the documents it is about to read (see `DocumentLocks`).
-    func lock(_ paths: [ResourcePath], in database: DatabaseID, view: ReadView) async throws {
+    /// A lock it cannot get (a deadlock, or a wait past the limit) does not fail the read: the
+    /// transaction reads without it and its commit's validation decides, because clients retry
+    /// a failed commit but not a failed read.
+    func lock(_ paths: [ResourcePath], in database: DatabaseID, view: ReadView) async {
         guard case .readWrite(let id) = view, !paths.isEmpty else { return }
-        try await transactions.locks.acquire(id, paths.map { DocumentLocks.key(database, $0) })
+        for key in Set(paths.map { DocumentLocks.key(database, $0) }).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            do {
+                try await transactions.locks.acquire(id, key)
+            } catch {
+                logger.debug("Transaction reads without a lock after contention", metadata: ["document": "\(String(decoding: key, as: UTF8.self))"])
+            }
+        }
     }
 
     /// Reads one document through a view, remembering it for a read-write transaction.

@@ -72,6 +72,7 @@ final class TransactionRegistry: Sendable {
             if now - entry.started > limits.lifetime || now - entry.lastUsed > limits.idle {
                 all[id] = nil
                 locks.release(id)
+                rememberClosed(id)
                 return .failure(
                     FirestoreError.invalidArgument(
                         "Transaction has expired: transactions live at most \(limits.lifetime / 1_000_000) s and expire after \(limits.idle / 1_000_000) s idle."

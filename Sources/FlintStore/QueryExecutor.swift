@@ -53,8 +53,15 @@ enum AccessPath {
         case .keyScan:
             return others.isEmpty
         case .index(let field, let ranges, _):
-            guard ranges.count == 1 else { return false }
-            let exact = ranges[0].lower != nil && ranges[0].lower == ranges[0].upper
+            let allExact = ranges.allSatisfy { $0.lower != nil && $0.lower == $0.upper }
+            if ranges.count > 1 {
+                // Several values (`in`, array-contains-any): merged in key order when every other
+                // order is fixed, or one value after another when ordered by this very field.
+                guard allExact else { return false }
+                if others.allSatisfy({ equalityFields.contains($0.path) }) { return true }
+                return others.count == 1 && others[0].descending == last.descending && others[0].path.description == field
+            }
+            let exact = allExact
             if exact {
                 // One value: key order, as long as every other order is fixed by an equality.
                 return others.allSatisfy { equalityFields.contains($0.path) }
@@ -193,6 +200,30 @@ extension StoreReader {
             let fromID = seek.doc.map { String(decoding: $0, as: UTF8.self) }
             stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: descending, fromID: fromID) { id in
                 visit(collection.appending(id)) { try document(scope: source.scope, id: id, path: collection.appending(id)) }
+            }
+        case .index(let field, let ranges, _) where ranges.count > 1:
+            let byField = plan.orders.first?.path.description == field
+            func visitDoc(_ doc: [UInt8]) -> Bool {
+                guard seen.insert(doc).inserted else { return true }
+                let docPath = source.path(of: doc)
+                return visit(docPath) { try loadDocument(source, doc, docPath) }
+            }
+            if byField {
+                // Ordered by the field itself: each value's documents in turn, in value order.
+                let sorted = ranges.sorted { $0.lower!.lexicographicallyPrecedes($1.lower!) }
+                for range in descending ? sorted.reversed() : sorted {
+                    var more = true
+                    stats.indexEntriesRead += try scanIndex(scope: source.scope, field: field, range: range, descending: descending) {
+                        _, doc in
+                        more = visitDoc(doc)
+                        return more
+                    }
+                    if !more { break }
+                }
+            } else {
+                stats.indexEntriesRead += try scanIndexInKeyOrder(
+                    scope: source.scope, field: field, values: ranges.map { $0.lower! }, descending: descending, fromDoc: seek.doc
+                ) { doc in visitDoc(doc) }
             }
         case .index(let field, let ranges, _):
             var range = ranges[0]

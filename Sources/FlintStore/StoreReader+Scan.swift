@@ -52,6 +52,38 @@ extension StoreReader {
         }
     }
 
+    /// Streams the distinct documents having any of `values` in one field's index, in key order:
+    /// several index ranges merged by SQLite, reading index entries only.
+    @discardableResult
+    func scanIndexInKeyOrder(
+        scope: Int64, field: String, values: [[UInt8]], descending: Bool, fromDoc: [UInt8]?,
+        _ body: (_ doc: [UInt8]) throws -> Bool
+    ) throws -> Int {
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        var sql = "SELECT doc FROM field_index WHERE scope = ? AND field = ? AND value IN (\(placeholders))"
+        if fromDoc != nil { sql += descending ? " AND doc <= ?" : " AND doc >= ?" }
+        sql += " GROUP BY doc ORDER BY doc" + (descending ? " DESC" : "")
+        let statement = try RawStatement(db, sql)
+        let handle = statement.statement.sqliteStatement
+        sqlite3_reset(handle)
+        let binder = RawStatement.Binder(handle)
+        binder.bind(scope)
+        binder.bind(field)
+        for v in values { binder.bind(v) }
+        if let fromDoc { binder.bind(fromDoc) }
+        defer { sqlite3_reset(handle) }
+        var count = 0
+        while true {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                if code == SQLITE_DONE { return count }
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            count += 1
+            if try !body(Self.bytes(handle, 0)) { return count }
+        }
+    }
+
     /// Counts index rows in a range, stopping at `cap`.
     func countIndex(scope: Int64, field: String, range: ValueRange, cap: Int) throws -> Int {
         var sql = "SELECT count(*) FROM (SELECT 1 FROM field_index WHERE scope = ? AND field = ?"

@@ -1,15 +1,18 @@
-"""Transactions: optimistic concurrency under real contention (raw REST, the high-level client over
-REST with its own retry loop, the real gRPC client), snapshot consistency of read-only and
-readTime reads, the classic interleavings (lost update, disjoint writes, phantoms, blind writes),
-the inline ``newTransaction`` framing, every transaction error (raw REST and the GAPIC REST
-client) and expiry.
+"""Transactions: concurrency under real contention (raw REST, the high-level client over REST
+with its own retry loop, the real gRPC client), snapshot consistency of read-only and readTime
+reads, the classic interleavings (lost update, disjoint writes, phantoms, blind writes, lock
+queues, deadlocks), the inline ``newTransaction`` framing, every transaction error (raw REST and
+the GAPIC REST client) and expiry.
 
-Flint validates at commit time (reads take no locks) and answers a conflict at once with
-``409 ABORTED "Too much contention on these documents. Please try again."``.  The official
-emulator locks pessimistically: a conflicting write stalls ~2 s and then gets
-``409 ABORTED "Transaction lock timeout."`` (see the semantics reference), so the contention and
-interleaving expectations are ``flint_only``; contention loops are skipped there (they take
-minutes)."""
+Flint (README "Transactions"): a document read in a read-write transaction is locked for it until
+it commits, rolls back or expires; another transaction reading it waits in line (at most 0.5 s,
+then ``409 ABORTED``), a wait that would close a cycle is refused at once with ``409 ABORTED "Too
+much contention on these documents. Please try again."``; queries take no locks, and the commit
+checks that every document read and every query result is still current (phantoms,
+non-transactional writes) or answers ABORTED.  The official emulator takes shared read locks that
+writers must upgrade: a conflicting write stalls ~2 s and then gets ``409 ABORTED "Transaction
+lock timeout."`` (semantics reference), so those expectations are ``flint_only``; contention loops
+are skipped there (they take minutes)."""
 
 import json
 import random
@@ -30,10 +33,13 @@ CLOSED_TXN = "Transaction is invalid or closed."
 READ_ONLY_WRITE = "Cannot modify entities in a read-only transaction."
 READ_TIME_TOO_OLD = "The requested 'read_time' is too old."
 UNKNOWN_TXN = "bm90LWEtdHJhbnNhY3Rpb24="        # base64 of b"not-a-transaction"
+LOCK_WAIT = 0.5                                  # Flint's longest wait for a read lock
 
-OPTIMISTIC = ("optimistic concurrency: a conflict is answered at once with 409 ABORTED 'Too much contention…' "
-              "(the official emulator stalls ~2 s on its locks and aborts the other side with "
-              "'Transaction lock timeout.')")
+CONFLICTS = ("conflicts are answered with 409 ABORTED 'Too much contention…' within 0.5 s and a changed read "
+             "aborts the commit (the official emulator stalls ~2 s on its locks and aborts the other side "
+             "with 'Transaction lock timeout.')")
+LOCK_QUEUE = ("a read-write transaction's read locks the document exclusively: a second transaction's read "
+              "waits in line (the official emulator's read locks are shared)")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -117,17 +123,39 @@ def _run_threads(n, target):
 
 # --------------------------------------------------------------------------- 1. raw REST contention
 
-@pytest.mark.flint_only(reason=OPTIMISTIC, hangs=True)
-def test_rest_concurrent_increments_lose_no_update(api):
-    threads, per_thread, max_attempts = 8, 25, 200
+def _rest_increment_loop(api, threads, per_thread, read_with_query=lambda i: False, max_attempts=200):
+    """`threads` workers each commit `per_thread` read-modify-write increments of counters/c in
+    REST transactions: beginTransaction (retryTransaction after an abort) -> read (:batchGet, or
+    :runQuery when read_with_query(worker)) -> commit.  A 409 ABORTED on the read (lock wait
+    refused) is followed by a rollback, one on the commit closes the transaction; then a small
+    random backoff and a retry.  Returns (values read by the successful commits, number of aborts,
+    latencies of the ABORTED answers)."""
+    import requests
     counter = api.name("counters/c")
     api.put_doc("counters/c", {"n": int_value(0)})
+    query = {"structuredQuery": {"from": [{"collectionId": "counters"}],
+                                 "where": {"fieldFilter": {"field": {"fieldPath": "n"}, "op": "GREATER_THAN_OR_EQUAL",
+                                                           "value": int_value(0)}}}}
     lock = threading.Lock()
-    read_values, abort_latencies = [], []
+    read_values, latencies = [], []
     stats = {"aborts": 0}
 
+    def read(sess, i, tx):
+        if read_with_query(i):
+            r = sess.post(api.url(":runQuery"), json=dict(query, transaction=tx), timeout=conftest.HTTP_TIMEOUT)
+            assert r.status_code == 200, r.text
+            docs = [e["document"] for e in json.loads(r.text) if "document" in e]
+        else:
+            r = sess.post(api.url(":batchGet"), json={"documents": [counter], "transaction": tx},
+                          timeout=conftest.HTTP_TIMEOUT)
+            if r.status_code == 409:
+                return r
+            assert r.status_code == 200, r.text
+            docs = [e["found"] for e in json.loads(r.text)]
+        assert len(docs) == 1 and docs[0]["name"] == counter, r.text
+        return int(docs[0]["fields"]["n"]["integerValue"])
+
     def worker(i):
-        import requests
         sess = requests.Session()
         rng = random.Random(i)
         for _ in range(per_thread):
@@ -135,24 +163,26 @@ def test_rest_concurrent_increments_lose_no_update(api):
             for attempt in range(max_attempts):
                 opts = {"readWrite": {"retryTransaction": previous}} if previous else {"readWrite": {}}
                 tx = _begin(api, opts, session=sess)
-                r = sess.post(api.url(":batchGet"), json={"documents": [counter], "transaction": tx},
-                              timeout=conftest.HTTP_TIMEOUT)
-                assert r.status_code == 200, r.text
-                value = int(json.loads(r.text)[0]["found"]["fields"]["n"]["integerValue"])
-                time.sleep(rng.uniform(0, 0.002))              # widen the read-commit window
                 started = time.monotonic()
-                r = sess.post(api.url(":commit"), timeout=conftest.HTTP_TIMEOUT, json={
-                    "transaction": tx,
-                    "writes": [{"update": {"name": counter, "fields": {"n": int_value(value + 1)}}}]})
-                if r.status_code == 200:
-                    assert len(r.json()["writeResults"]) == 1, r.text
-                    with lock:
-                        read_values.append(value)
-                    break
-                assert_error(r, 409, "ABORTED", message=CONTENTION)
+                value = read(sess, i, tx)
+                if isinstance(value, int):
+                    time.sleep(rng.uniform(0, 0.002))              # widen the read-commit window
+                    started = time.monotonic()
+                    r = sess.post(api.url(":commit"), timeout=conftest.HTTP_TIMEOUT, json={
+                        "transaction": tx, "writes": [{"update": {"name": counter, "fields": {"n": int_value(value + 1)}}}]})
+                    if r.status_code == 200:
+                        assert len(r.json()["writeResults"]) == 1, r.text
+                        with lock:
+                            read_values.append(value)
+                        break
+                    assert_error(r, 409, "ABORTED", message=CONTENTION)
+                else:                                               # the read was refused: release the transaction
+                    assert_error(value, 409, "ABORTED", message=CONTENTION)
+                    r = sess.post(api.url(":rollback"), json={"transaction": tx}, timeout=conftest.HTTP_TIMEOUT)
+                    assert r.status_code == 200, r.text
                 with lock:
                     stats["aborts"] += 1
-                    abort_latencies.append(time.monotonic() - started)
+                    latencies.append(time.monotonic() - started)
                 previous = tx
                 time.sleep(rng.uniform(0, 0.003) * min(attempt + 1, 5))
             else:
@@ -160,20 +190,41 @@ def test_rest_concurrent_increments_lose_no_update(api):
         sess.close()
 
     _run_threads(threads, worker)
+    return read_values, stats["aborts"], latencies
+
+
+@pytest.mark.flint_only(reason=CONFLICTS, hangs=True)
+def test_rest_concurrent_increments_lose_no_update(api):
+    """8 x 25 increments of one counter read through :batchGet (read locks: the transactions queue)."""
+    threads, per_thread = 8, 25
+    read_values, aborts, latencies = _rest_increment_loop(api, threads, per_thread)
     total = threads * per_thread
     assert api.get_doc("counters/c")["fields"] == {"n": int_value(total)}
     # every successful commit read a distinct value: no two transactions built on the same state
     assert sorted(read_values) == list(range(total))
-    assert stats["aborts"] > 0, "no transaction was ever aborted: the test exercised no contention"
-    assert max(abort_latencies) < 1.0, f"an ABORTED took {max(abort_latencies):.2f} s (must not stall)"
+    assert all(t < LOCK_WAIT + 0.5 for t in latencies), f"an ABORTED took {max(latencies):.2f} s"
+
+
+@pytest.mark.flint_only(reason=CONFLICTS, hangs=True)
+def test_rest_concurrent_increments_with_query_reads_abort_and_retry(api):
+    """The same counter, half the workers reading it through :runQuery (no lock; the result is
+    validated at commit): commits are aborted and retried, and still no update is lost."""
+    threads, per_thread = 8, 25
+    read_values, aborts, latencies = _rest_increment_loop(api, threads, per_thread,
+                                                          read_with_query=lambda i: i % 2 == 1)
+    total = threads * per_thread
+    assert api.get_doc("counters/c")["fields"] == {"n": int_value(total)}
+    assert sorted(read_values) == list(range(total))
+    assert aborts > 0, "no transaction was ever aborted: the test exercised no conflict"
+    assert all(t < LOCK_WAIT + 0.5 for t in latencies), f"an ABORTED took {max(latencies):.2f} s"
 
 
 # --------------------------------------------------------------------------- 2. client libraries
 
-@pytest.mark.flint_only(reason=OPTIMISTIC, hangs=True)
+@pytest.mark.flint_only(reason=CONFLICTS, hangs=True)
 def test_highlevel_rest_transactional_increments_exact(db):
-    """Over REST a 409 ABORTED surfaces as Conflict, which @transactional does not retry: our own
-    loop retries the whole transaction."""
+    """Over REST a 409 ABORTED surfaces as Conflict (from a read or the commit), which
+    @transactional does not retry: our own loop retries the whole transaction."""
     from google.cloud import firestore
     threads, per_thread = 8, 25
     ref = db.document("counters/hl")
@@ -184,8 +235,7 @@ def test_highlevel_rest_transactional_increments_exact(db):
 
     @firestore.transactional
     def increment(transaction):
-        snap = ref.get(transaction=transaction)
-        n = snap.get("n")
+        n = ref.get(transaction=transaction).get("n")
         transaction.update(ref, {"n": n + 1})
         return n
 
@@ -210,18 +260,25 @@ def test_highlevel_rest_transactional_increments_exact(db):
     _run_threads(threads, worker)
     assert ref.get().to_dict() == {"n": threads * per_thread}
     assert sorted(seen) == list(range(threads * per_thread))
-    assert stats["conflicts"] > 0
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC, hangs=True)
-def test_grpc_client_transactional_retries_aborted_itself(server, project, monkeypatch):
-    """The real gRPC client (FIRESTORE_EMULATOR_HOST, same port) retries ABORTED on its own with
-    retryTransaction."""
+def _grpc_clients(server, project, monkeypatch, n):
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import firestore
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", server.hostport)
+    return [firestore.Client(project=project, credentials=AnonymousCredentials()) for _ in range(n)]
+
+
+def test_grpc_client_transactional_retries_aborted_itself(server, project, monkeypatch, target_kind):
+    """The real gRPC client (FIRESTORE_EMULATOR_HOST, same port) retries an ABORTED commit on its
+    own with retryTransaction.  Half the workers read the counter with a query (validated at
+    commit) so that commits do get aborted."""
+    if target_kind == "official":
+        pytest.skip("passes on the official emulator but takes ~80 s there (2 s lock timeouts per conflict)")
+    from google.cloud import firestore
+    from google.cloud.firestore_v1.base_query import FieldFilter
     threads, per_thread = 4, 10
-    clients = [firestore.Client(project=project, credentials=AnonymousCredentials()) for _ in range(threads)]
+    clients = _grpc_clients(server, project, monkeypatch, threads)
     try:
         clients[0].document("counters/g").set({"n": 0})
         lock = threading.Lock()
@@ -231,12 +288,18 @@ def test_grpc_client_transactional_retries_aborted_itself(server, project, monke
         def worker(i):
             client = clients[i]
             ref = client.document("counters/g")
+            query = client.collection("counters").where(filter=FieldFilter("n", ">=", 0))
 
             @firestore.transactional
             def increment(transaction):
                 with lock:
                     calls["n"] += 1
-                n = ref.get(transaction=transaction).get("n")
+                if i % 2:
+                    snaps = list(transaction.get(query))
+                    assert [s.id for s in snaps] == ["g"]
+                    n = snaps[0].get("n")
+                else:
+                    n = ref.get(transaction=transaction).get("n")
                 transaction.update(ref, {"n": n + 1})
                 return n
 
@@ -249,7 +312,49 @@ def test_grpc_client_transactional_retries_aborted_itself(server, project, monke
         total = threads * per_thread
         assert clients[0].document("counters/g").get().to_dict() == {"n": total}
         assert sorted(seen) == list(range(total))
-        assert calls["n"] > total, "no ABORTED was retried by the client: the test exercised no contention"
+        assert calls["n"] > total, "no ABORTED commit was retried by the client: the test exercised no conflict"
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_grpc_client_transactional_two_documents_in_opposite_orders(server, project, monkeypatch, target_kind):
+    """Two workers move units between two documents, reading them in opposite orders (the classic
+    deadlock shape).  Every transfer must complete through @transactional alone: the Python client
+    retries ABORTED only when Commit fails, so a read answered ABORTED surfaces to the caller."""
+    if target_kind == "official":
+        pytest.skip("passes on the official emulator but takes ~40 s there (2 s lock timeouts per conflict)")
+    from google.cloud import firestore
+    threads, per_thread = 2, 10
+    clients = _grpc_clients(server, project, monkeypatch, threads)
+    try:
+        clients[0].document("acct/a").set({"n": 100})
+        clients[0].document("acct/b").set({"n": 100})
+        failures = []
+
+        def worker(i):
+            client = clients[i]
+            first, second = (client.document("acct/a"), client.document("acct/b"))[:: 1 if i == 0 else -1]
+
+            @firestore.transactional
+            def transfer(transaction):
+                x = first.get(transaction=transaction).get("n")
+                time.sleep(0.005)
+                y = second.get(transaction=transaction).get("n")
+                transaction.update(first, {"n": x - 1})
+                transaction.update(second, {"n": y + 1})
+
+            for _ in range(per_thread):
+                try:
+                    transfer(client.transaction(max_attempts=100))
+                except gexc.Aborted as e:
+                    failures.append(str(e))
+
+        _run_threads(threads, worker)
+        assert not failures, f"{len(failures)} transfers raised Aborted out of @transactional: {failures[0]}"
+        a = clients[0].document("acct/a").get().get("n")
+        b = clients[0].document("acct/b").get().get("n")
+        assert (a, b) == (100, 100)          # each worker moved 10 one way: net zero
     finally:
         for c in clients:
             c.close()
@@ -385,7 +490,7 @@ def _timed(fn):
     return r, time.monotonic() - t
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
+@pytest.mark.flint_only(reason=CONFLICTS)
 def test_lost_update_is_aborted(api):
     api.put_doc("c/d", {"v": int_value(1)})
     t1 = _begin(api)
@@ -401,19 +506,105 @@ def test_lost_update_is_aborted(api):
     assert_error(_commit(api, t1), 400, "INVALID_ARGUMENT", message=CLOSED_TXN)
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
-def test_two_transactions_reading_then_writing_same_doc_first_wins(api):
+def _in_thread(fn):
+    """Start fn() in a thread; returns a callable that joins and gives (result, seconds)."""
+    out = {}
+
+    def run():
+        t = time.monotonic()
+        try:
+            out["r"] = fn()
+        except BaseException as e:        # noqa: B902 - re-raised on join
+            out["e"] = e
+        out["t"] = time.monotonic() - t
+
+    th = threading.Thread(target=run, name="tx-second")
+    th.start()
+
+    def join():
+        th.join(10)
+        assert not th.is_alive(), "the second request never answered"
+        if "e" in out:
+            raise out["e"]
+        return out["r"], out["t"]
+    return join
+
+
+@pytest.mark.flint_only(reason=LOCK_QUEUE)
+def test_second_reader_waits_for_first_commit_then_reads_its_result(api):
     api.put_doc("c/d", {"v": int_value(1)})
     t1, t2 = _begin(api), _begin(api)
     assert _tx_get(api, "c/d", t1)["fields"] == {"v": int_value(1)}
-    assert _tx_get(api, "c/d", t2)["fields"] == {"v": int_value(1)}
+    other = conftest.Api(api.server, api.project)                # own HTTP session for the waiting read
+    try:
+        join = _in_thread(lambda: other.post(":batchGet", {"documents": [api.name("c/d")], "transaction": t2}))
+        time.sleep(0.15)
+        r = _commit(api, t1, [_upd(api, "c/d", v=10)])
+        assert r.status_code == 200, r.text
+        r, took = join()
+    finally:
+        other.session.close()
+    assert r.status_code == 200, r.text
+    assert json.loads(r.text)[0]["found"]["fields"] == {"v": int_value(10)}    # T1's committed result
+    assert 0.1 < took < LOCK_WAIT, f"the second read took {took:.3f} s"
     r = _commit(api, t2, [_upd(api, "c/d", v=20)])
     assert r.status_code == 200, r.text
-    assert_error(_commit(api, t1, [_upd(api, "c/d", v=10)]), 409, "ABORTED", message=CONTENTION)
     assert api.get_doc("c/d")["fields"] == {"v": int_value(20)}
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
+@pytest.mark.flint_only(reason=LOCK_QUEUE)
+def test_lock_wait_is_bounded_and_the_commit_decides(api):
+    """A read that waits past the limit proceeds without the lock; the first commit wins and
+    the other is ABORTED at commit, where clients retry (they do not retry failed reads)."""
+    api.put_doc("c/d", {"v": int_value(1)})
+    t1, t2 = _begin(api), _begin(api)
+    _tx_get(api, "c/d", t1)
+    r, took = _timed(lambda: api.post(":batchGet", {"documents": [api.name("c/d")], "transaction": t2}))
+    assert r.status_code == 200, r.text
+    assert json.loads(r.text)[0]["found"]["fields"] == {"v": int_value(1)}
+    assert LOCK_WAIT - 0.1 < took < LOCK_WAIT + 0.5, f"waited {took:.3f} s"
+    assert _commit(api, t1, [_upd(api, "c/d", v=2)]).status_code == 200
+    assert_error(_commit(api, t2, [_upd(api, "c/d", v=3)]), 409, "ABORTED", message=CONTENTION)
+    assert api.get_doc("c/d")["fields"] == {"v": int_value(2)}
+
+
+@pytest.mark.flint_only(reason=LOCK_QUEUE)
+def test_deadlock_is_broken_at_once_and_the_commit_decides(api):
+    api.commit_ok([_upd(api, "c/a", v=1), _upd(api, "c/b", v=1)])
+    t1, t2 = _begin(api), _begin(api)
+    _tx_get(api, "c/a", t1)
+    _tx_get(api, "c/b", t2)
+    other = conftest.Api(api.server, api.project)
+    try:
+        join = _in_thread(lambda: other.post(":batchGet", {"documents": [api.name("c/b")], "transaction": t1}))
+        time.sleep(0.1)                                            # T1 now waits for T2's b
+        # T2 waiting for T1's a would close a cycle: it reads a at once, without the lock.
+        r, took = _timed(lambda: api.post(":batchGet", {"documents": [api.name("c/a")], "transaction": t2}))
+        assert r.status_code == 200, r.text
+        assert took < 0.3, f"deadlock broken after {took:.3f} s"
+        # T2 commits first (T1 still waits for b); then T1 gets b, but a changed under it.
+        assert _commit(api, t2, [_upd(api, "c/a", v=5), _upd(api, "c/b", v=5)]).status_code == 200
+        r, _ = join()
+    finally:
+        other.session.close()
+    assert r.status_code == 200, r.text
+    assert json.loads(r.text)[0]["found"]["fields"] == {"v": int_value(5)}
+    assert_error(_commit(api, t1, [_upd(api, "c/a", v=0)]), 409, "ABORTED", message=CONTENTION)
+
+
+@pytest.mark.flint_only(reason=CONFLICTS)
+def test_read_skew_is_not_committed_even_without_writes(api):
+    """T1 reads a; a non-transactional commit changes a and b together; T1 reads b.  T1 saw a=1,
+    b=2, a state that never existed: its commit, even with no writes, must not confirm it."""
+    api.commit_ok([_upd(api, "c/a", v=1), _upd(api, "c/b", v=1)])
+    t1 = _begin(api)
+    assert _tx_get(api, "c/a", t1)["fields"] == {"v": int_value(1)}
+    assert api.commit([_upd(api, "c/a", v=2), _upd(api, "c/b", v=2)]).status_code == 200
+    assert _tx_get(api, "c/b", t1)["fields"] == {"v": int_value(2)}
+    assert_error(_commit(api, t1), 409, "ABORTED", message=CONTENTION)
+
+
+@pytest.mark.flint_only(reason=CONFLICTS)
 def test_read_of_missing_document_then_concurrent_create_is_aborted(api):
     t1 = _begin(api)
     assert _tx_get(api, "c/new", t1) is None
@@ -422,7 +613,7 @@ def test_read_of_missing_document_then_concurrent_create_is_aborted(api):
     assert api.get_doc("c/new")["fields"] == {"v": int_value(1)}
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
+@pytest.mark.flint_only(reason=CONFLICTS)
 def test_read_then_concurrent_delete_is_aborted(api):
     api.put_doc("c/d", {"v": int_value(1)})
     t1 = _begin(api)
@@ -446,7 +637,7 @@ def test_write_to_other_document_does_not_abort(api):
     assert api.get_doc("c/e")["fields"] == {"v": int_value(5)}
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
+@pytest.mark.flint_only(reason=CONFLICTS)
 def test_phantom_in_query_result_is_aborted(api):
     api.commit_ok([_upd(api, "q/a", v=10), _upd(api, "q/b", v=1)])
     t1 = _begin(api)
@@ -458,7 +649,7 @@ def test_phantom_in_query_result_is_aborted(api):
     assert api.get_doc("c/summary") is None
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
+@pytest.mark.flint_only(reason=CONFLICTS)
 def test_query_result_document_changed_is_aborted(api):
     api.commit_ok([_upd(api, "q/a", v=10)])
     t1 = _begin(api)
@@ -478,7 +669,7 @@ def test_non_matching_write_into_queried_collection_does_not_abort(api):
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
+@pytest.mark.flint_only(reason=CONFLICTS)
 def test_aggregation_in_transaction_then_phantom_is_aborted(api):
     api.commit_ok([_upd(api, "q/a", v=10)])
     t1 = _begin(api)
@@ -535,10 +726,12 @@ def test_rollback_discards_and_closes(api):
     _tx_get(api, "c/d", t1)
     r = api.post(":rollback", {"transaction": t1})
     assert r.status_code == 200 and r.json() == {}, r.text
-    # rolled back: reads no longer pin d, a plain write proceeds at once
-    r, took = _timed(lambda: api.commit([_upd(api, "c/d", v=2)]))
+    # rolled back: d is no longer locked, another transaction reads it at once
+    t2 = _begin(api)
+    r, took = _timed(lambda: api.post(":batchGet", {"documents": [api.name("c/d")], "transaction": t2}))
     assert r.status_code == 200, r.text
-    assert took < 1.0
+    assert took < 0.3
+    assert _commit(api, t2, [_upd(api, "c/d", v=2)]).status_code == 200
     assert_error(_commit(api, t1, [_upd(api, "c/d", v=3)]), 400, "INVALID_ARGUMENT", message=CLOSED_TXN)
     assert_error(api.post(":batchGet", {"documents": [api.name("c/d")], "transaction": t1}),
                  400, "INVALID_ARGUMENT", message=CLOSED_TXN)
@@ -778,7 +971,7 @@ def test_gapic_reads_in_transaction_and_unknown_id(gapic, api):
         assert ei.value.message.endswith(text), ei.value.message
 
 
-@pytest.mark.flint_only(reason=OPTIMISTIC)
+@pytest.mark.flint_only(reason=CONFLICTS)
 def test_gapic_conflict_on_aborted_commit(gapic, api):
     database = api.db
     api.put_doc("c/d", {"v": int_value(1)})
@@ -857,5 +1050,24 @@ def test_busy_transaction_expires_after_lifetime_and_use_keeps_it_alive(short_li
         assert time.monotonic() - started > 1.5, "expired before its lifetime"
         assert_error(_commit(api, long_lived, [_upd(api, "c/d", v=2)]), 400, "INVALID_ARGUMENT")
         assert api.get_doc("c/d")["fields"] == {"v": int_value(1)}
+    finally:
+        api.session.close()
+
+
+@pytest.mark.flint_only(reason="configurable transaction expiry")
+def test_expired_transaction_releases_its_locks(short_lived_flint):
+    api = conftest.Api(short_lived_flint, conftest.new_project("exp"))
+    try:
+        api.put_doc("c/d", {"v": int_value(1)})
+        t1 = _begin(api)
+        _tx_get(api, "c/d", t1)
+        time.sleep(1.5)
+        t2 = _begin(api)
+        r, took = _timed(lambda: api.post(":batchGet", {"documents": [api.name("c/d")], "transaction": t2}))
+        assert r.status_code == 200, r.text
+        assert took < 0.3, f"read waited {took:.3f} s for an expired transaction's lock"
+        assert _commit(api, t2, [_upd(api, "c/d", v=2)]).status_code == 200
+        assert_error(_commit(api, t1, [_upd(api, "c/d", v=3)]), 400, "INVALID_ARGUMENT")
+        assert api.get_doc("c/d")["fields"] == {"v": int_value(2)}
     finally:
         api.session.close()
