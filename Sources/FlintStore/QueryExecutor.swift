@@ -53,6 +53,8 @@ enum AccessPath {
         case .keyScan:
             return others.isEmpty
         case .index(let field, let ranges, _):
+            // No range (e.g. `in [null]`): nothing to read, so trivially in order.
+            if ranges.isEmpty { return true }
             let allExact = ranges.allSatisfy { $0.lower != nil && $0.lower == $0.upper }
             if ranges.count > 1 {
                 // Several values (`in`, array-contains-any): merged in key order when every other
@@ -201,6 +203,8 @@ extension StoreReader {
             stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: descending, fromID: fromID) { id in
                 visit(collection.appending(id)) { try document(scope: source.scope, id: id, path: collection.appending(id)) }
             }
+        case .index(_, let ranges, _) where ranges.isEmpty:
+            break
         case .index(let field, let ranges, _) where ranges.count > 1:
             let byField = plan.orders.first?.path.description == field
             func visitDoc(_ doc: [UInt8]) -> Bool {
