@@ -41,20 +41,27 @@ struct RawStatement {
 
     /// Binds with `bind`, then steps; `row` sees each result row.
     func run(_ bind: (Binder) -> Void, row: ((OpaquePointer) -> Void)? = nil) throws {
+        _ = try scan(bind) { h in
+            row?(h)
+            return true
+        }
+    }
+
+    /// Binds, then steps row by row while `row` returns true; returns how many rows it saw.
+    func scan(_ bind: (Binder) -> Void, row: (OpaquePointer) throws -> Bool) throws -> Int {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         bind(Binder(handle))
+        defer { sqlite3_reset(handle) }
+        var count = 0
         while true {
             let code = sqlite3_step(handle)
-            if code == SQLITE_ROW {
-                row?(handle)
-                continue
-            }
-            sqlite3_reset(handle)
-            guard code == SQLITE_DONE else {
+            guard code == SQLITE_ROW else {
+                if code == SQLITE_DONE { return count }
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            return
+            count += 1
+            if try !row(handle) { return count }
         }
     }
 

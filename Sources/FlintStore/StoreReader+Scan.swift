@@ -30,25 +30,14 @@ extension StoreReader {
         // Within one value, start at a document key (a cursor on __name__).
         if fromDoc != nil { sql += descending ? " AND doc <= ?" : " AND doc >= ?" }
         sql += descending ? " ORDER BY value DESC, doc DESC" : " ORDER BY value, doc"
-        let statement = try RawStatement(db, sql)
-        let handle = statement.statement.sqliteStatement
-        sqlite3_reset(handle)
-        let binder = RawStatement.Binder(handle)
-        binder.bind(scope)
-        binder.bind(field)
-        if let l = range.lower { binder.bind(l) }
-        if let u = range.upper { binder.bind(u) }
-        if let fromDoc { binder.bind(fromDoc) }
-        defer { sqlite3_reset(handle) }
-        var count = 0
-        while true {
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_ROW else {
-                if code == SQLITE_DONE { return count }
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
-            count += 1
-            if try !body(Self.bytes(handle, 0), Self.bytes(handle, 1)) { return count }
+        return try RawStatement(db, sql).scan { b in
+            b.bind(scope)
+            b.bind(field)
+            if let l = range.lower { b.bind(l) }
+            if let u = range.upper { b.bind(u) }
+            if let fromDoc { b.bind(fromDoc) }
+        } row: { h in
+            try body(Self.bytes(h, 0), Self.bytes(h, 1))
         }
     }
 
@@ -63,24 +52,13 @@ extension StoreReader {
         var sql = "SELECT doc FROM field_index WHERE scope = ? AND field = ? AND value IN (\(placeholders))"
         if fromDoc != nil { sql += descending ? " AND doc <= ?" : " AND doc >= ?" }
         sql += " GROUP BY doc ORDER BY doc" + (descending ? " DESC" : "")
-        let statement = try RawStatement(db, sql)
-        let handle = statement.statement.sqliteStatement
-        sqlite3_reset(handle)
-        let binder = RawStatement.Binder(handle)
-        binder.bind(scope)
-        binder.bind(field)
-        for v in values { binder.bind(v) }
-        if let fromDoc { binder.bind(fromDoc) }
-        defer { sqlite3_reset(handle) }
-        var count = 0
-        while true {
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_ROW else {
-                if code == SQLITE_DONE { return count }
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
-            count += 1
-            if try !body(Self.bytes(handle, 0)) { return count }
+        return try RawStatement(db, sql).scan { b in
+            b.bind(scope)
+            b.bind(field)
+            for v in values { b.bind(v) }
+            if let fromDoc { b.bind(fromDoc) }
+        } row: { h in
+            try body(Self.bytes(h, 0))
         }
     }
 
@@ -110,22 +88,11 @@ extension StoreReader {
     {
         let bound = fromID == nil ? "" : (descending ? " AND id <= ?" : " AND id >= ?")
         let sql = "SELECT id FROM documents WHERE scope = ?" + bound + " ORDER BY id" + (descending ? " DESC" : "")
-        let statement = try RawStatement(db, sql)
-        let handle = statement.statement.sqliteStatement
-        sqlite3_reset(handle)
-        let binder = RawStatement.Binder(handle)
-        binder.bind(scope)
-        if let fromID { binder.bind(fromID) }
-        defer { sqlite3_reset(handle) }
-        var count = 0
-        while true {
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_ROW else {
-                if code == SQLITE_DONE { return count }
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
-            count += 1
-            if try !body(String(cString: sqlite3_column_text(handle, 0))) { return count }
+        return try RawStatement(db, sql).scan { b in
+            b.bind(scope)
+            if let fromID { b.bind(fromID) }
+        } row: { h in
+            try body(String(cString: sqlite3_column_text(h, 0)))
         }
     }
 
