@@ -109,8 +109,6 @@ final class TransactionRegistry: Sendable {
     /// Whether `id` named a transaction that was closed recently.
     func wasClosed(_ id: Data) -> Bool { closedIDs.withLock { $0.set.contains(id) } }
 
-    func isOpen(_ id: Data) -> Bool { entries.withLock { $0[id] != nil } }
-
     private func rememberClosed(_ id: Data) {
         closedIDs.withLock { closed in
             guard closed.set.insert(id).inserted else { return }

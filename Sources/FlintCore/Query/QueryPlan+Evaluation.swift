@@ -30,16 +30,11 @@ extension QueryPlan {
     /// Compares a document's order values with a cursor's values (a prefix of the orders).
     func compare(_ values: [FirestoreValue], cursor: Bound) -> Int {
         for (i, cursorValue) in cursor.values.enumerated() where i < orders.count {
-            var c = ValueOrder.compare(values[i], Self.cursorValue(cursorValue, for: orders[i]))
+            var c = ValueOrder.compare(values[i], cursorValue)
             if orders[i].descending { c = -c }
             if c != 0 { return c }
         }
         return 0
-    }
-
-    /// Cursor values on `__name__` may be given as references or as plain strings.
-    static func cursorValue(_ value: FirestoreValue, for order: Order) -> FirestoreValue {
-        value
     }
 
     /// Whether a document (by its order values) lies before the start cursor.
