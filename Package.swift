@@ -47,6 +47,12 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The trigger model: document patterns, event classification, delivery payloads.
+        .target(
+            name: "FlintTriggers",
+            dependencies: ["FlintCore", "FlintStore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swift6
+        ),
         // The Firestore operations, shared by every transport.
         .target(
             name: "FlintService",
@@ -98,6 +104,8 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "FlintCoreTests", dependencies: ["FlintCore"], swiftSettings: swift6),
+        .testTarget(
+            name: "FlintTriggersTests", dependencies: ["FlintTriggers", "FlintProto", "FlintStore"], swiftSettings: swift6),
         .testTarget(name: "FlintStoreTests", dependencies: ["FlintStore", "FlintService", "FlintProto"], swiftSettings: swift6),
         .testTarget(
             name: "FlintServerTests",

@@ -70,18 +70,6 @@ final class CommitObservers: Sendable {
     }
 }
 
-extension StoredDocument {
-    /// The API form of a stored document, optionally projected onto a mask.
-    func proto(in database: DatabaseID, mask: [FieldPath]? = nil) -> FirestoreDocument {
-        var doc = FirestoreDocument()
-        doc.name = database.name(of: path)
-        doc.fields = mask.map { fields.projected(onto: $0) } ?? fields
-        doc.createTime = ProtoTimestamp(micros: createTime)
-        doc.updateTime = ProtoTimestamp(micros: updateTime)
-        return doc
-    }
-}
-
 /// Parses a `DocumentMask` if the request set one.
 func parseMask(_ has: Bool, _ mask: Google_Firestore_V1_DocumentMask) throws(FirestoreError) -> [FieldPath]? {
     guard has else { return nil }

@@ -1,4 +1,5 @@
 import FlintCore
+import FlintProto
 
 /// A document as stored: its path, fields and microsecond create/update times.
 public struct StoredDocument: Sendable, Equatable {
@@ -31,5 +32,17 @@ public struct DocumentChange: Sendable {
         self.path = path
         self.before = before
         self.after = after
+    }
+}
+
+extension StoredDocument {
+    /// The API form of a stored document, optionally projected onto a mask.
+    public func proto(in database: DatabaseID, mask: [FieldPath]? = nil) -> FirestoreDocument {
+        var doc = FirestoreDocument()
+        doc.name = database.name(of: path)
+        doc.fields = mask.map { fields.projected(onto: $0) } ?? fields
+        doc.createTime = ProtoTimestamp(micros: createTime)
+        doc.updateTime = ProtoTimestamp(micros: updateTime)
+        return doc
     }
 }
