@@ -10,13 +10,6 @@ extension FirestoreService {
         async throws -> [Google_Firestore_V1_BatchGetDocumentsResponse]
     {
         let database = try ResourceName.database(request.database)
-        var selector: (Data?, Google_Firestore_V1_TransactionOptions?, ProtoTimestamp?) = (nil, nil, nil)
-        switch request.consistencySelector {
-        case .transaction(let t)?: selector.0 = t
-        case .newTransaction(let o)?: selector.1 = o
-        case .readTime(let t)?: selector.2 = t
-        case nil: break
-        }
         let mask = try parseMask(request.hasMask, request.mask)
         var seen = Set<[UInt8]>()
         var targets: [(name: String, path: ResourcePath?)] = []
@@ -25,8 +18,7 @@ extension FirestoreService {
             targets.append((name, db == database ? path : nil))
         }
         let requested = targets
-        let (view, newID) = try await readView(
-            database: database, transaction: selector.0, newTransaction: selector.1, readTime: selector.2)
+        let (view, newID) = try await readView(request, database: database)
         await lock(requested.compactMap(\.path), in: database, view: view)
         var responses = try await store.read { reader in
             let readTime: ProtoTimestamp

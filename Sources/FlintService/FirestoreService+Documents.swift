@@ -9,14 +9,7 @@ extension FirestoreService {
     {
         let (database, path) = try ResourceName.document(request.name)
         let mask = try parseMask(request.hasMask, request.mask)
-        var transaction: Data?
-        var readTime: ProtoTimestamp?
-        switch request.consistencySelector {
-        case .transaction(let t)?: transaction = t
-        case .readTime(let t)?: readTime = t
-        case nil: break
-        }
-        let (view, _) = try await readView(database: database, transaction: transaction, newTransaction: nil, readTime: readTime)
+        let (view, _) = try await readView(request, database: database)
         await lock([path], in: database, view: view)
         guard let doc = try await store.read({ try self.document(database, path, view: view, reader: $0) }) else {
             throw FirestoreError.notFound("Document (\(request.name)) not found.")

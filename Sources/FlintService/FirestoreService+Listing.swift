@@ -11,14 +11,7 @@ extension FirestoreService {
         if request.showMissing { try Self.requireAdmin(context) }
         try ResourceName.validateID(request.collectionID, collection: true)
         if request.pageSize < 0 { throw FirestoreError.invalidArgument("pageSize must not be negative.") }
-        var transaction: Data?
-        var readTime: ProtoTimestamp?
-        switch request.consistencySelector {
-        case .transaction(let t)?: transaction = t
-        case .readTime(let t)?: readTime = t
-        case nil: break
-        }
-        let (view, _) = try await readView(database: database, transaction: transaction, newTransaction: nil, readTime: readTime)
+        let (view, _) = try await readView(request, database: database)
         let mask = try parseMask(request.hasMask, request.mask)
         let order = try ListOrder(parsing: request.orderBy)
         let token = try PageToken(request.pageToken)

@@ -14,7 +14,7 @@ extension FirestoreService {
             throw FirestoreError.invalidArgument("only structured queries are supported")
         }
         let plan = try QueryPlan(query, database: database, parent: parent)
-        let (view, newID) = try await readView(request.consistencySelector, database: database)
+        let (view, newID) = try await readView(request, database: database)
         let explain = request.hasExplainOptions ? request.explainOptions : nil
         let started = ContinuousClock.now
         let executed = explain?.analyze == false ? plan.planningOnly : plan
@@ -49,7 +49,7 @@ extension FirestoreService {
         async throws -> [Google_Firestore_V1_RunAggregationQueryResponse]
     {
         let (database, parent) = try ResourceName.parent(request.parent)
-        let (view, newID) = try await readView(aggregationSelector: request.consistencySelector, database: database)
+        let (view, newID) = try await readView(request, database: database)
         guard case .structuredAggregationQuery(let aggregationQuery)? = request.queryType else {
             throw FirestoreError.invalidArgument("Only structured aggregation queries are supported.")
         }
@@ -91,29 +91,6 @@ extension FirestoreService {
                 stats, returned: 1, analyze: explain.analyze, elapsed: ContinuousClock.now - started)
         }
         return [response]
-    }
-
-    func readView(_ selector: Google_Firestore_V1_RunQueryRequest.OneOf_ConsistencySelector?, database: DatabaseID)
-        async throws -> (ReadView, Data?)
-    {
-        switch selector {
-        case .transaction(let t)?: try await readView(database: database, transaction: t, newTransaction: nil, readTime: nil)
-        case .newTransaction(let o)?: try await readView(database: database, transaction: nil, newTransaction: o, readTime: nil)
-        case .readTime(let t)?: try await readView(database: database, transaction: nil, newTransaction: nil, readTime: t)
-        case nil: (.latest, nil)
-        }
-    }
-
-    func readView(
-        aggregationSelector selector: Google_Firestore_V1_RunAggregationQueryRequest.OneOf_ConsistencySelector?,
-        database: DatabaseID
-    ) async throws -> (ReadView, Data?) {
-        switch selector {
-        case .transaction(let t)?: try await readView(database: database, transaction: t, newTransaction: nil, readTime: nil)
-        case .newTransaction(let o)?: try await readView(database: database, transaction: nil, newTransaction: o, readTime: nil)
-        case .readTime(let t)?: try await readView(database: database, transaction: nil, newTransaction: nil, readTime: t)
-        case nil: (.latest, nil)
-        }
     }
 
     /// Query Explain: the plan (indexes used) and, when analysed, what execution read.

@@ -71,10 +71,9 @@ extension FirestoreService {
     }
 
     /// Resolves a request's consistency selector; `newTransaction` opens one and returns its id.
-    func readView(
-        database: DatabaseID, transaction: Data?, newTransaction: Google_Firestore_V1_TransactionOptions?,
-        readTime: ProtoTimestamp?
-    ) async throws -> (ReadView, Data?) {
+    func readView(_ request: some SelectsConsistency, database: DatabaseID) async throws -> (ReadView, Data?) {
+        let selection = request.selection
+        let (transaction, newTransaction, readTime) = (selection.transaction, selection.newTransaction, selection.readTime)
         if let transaction {
             let entry = try transactions.use(transaction, in: database)
             return (entry.readOnly ? .at(entry.readTime!) : .readWrite(transaction), nil)
