@@ -16,7 +16,7 @@ extension FirestoreService {
         // The transaction ends with this commit whatever happens (a client retries with
         // retryTransaction); its locks are released only once the writes are in.
         defer { if transaction != nil { transactions.finish(request.transaction) } }
-        let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
+        let plans = try await Self.plans(request.writes, database: database)
         var response = Google_Firestore_V1_CommitResponse()
         let validation = transaction.map { entry in { @Sendable (writer: StoreWriter) throws in try Self.validate(entry, writer: writer) } }
         if plans.isEmpty {
@@ -29,6 +29,21 @@ extension FirestoreService {
         response.commitTime = ProtoTimestamp(micros: outcome.commitTimes[0])
         response.writeResults = outcome.results.map { $0.result! }
         return response
+    }
+
+    /// Validates and prepares writes; large batches are split across cores (the writer is serial,
+    /// so this work would otherwise wait in line with it).
+    static func plans(_ writes: [Google_Firestore_V1_Write], database: DatabaseID) async throws -> [WritePlan] {
+        func parse(_ slice: ArraySlice<Google_Firestore_V1_Write>) throws -> [WritePlan] {
+            try slice.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
+        }
+        guard writes.count >= 64 else { return try parse(writes[...]) }
+        let half = writes.count / 2
+        async let first = parse(writes[..<half])
+        let second = Result { try parse(writes[half...]) }
+        // The first invalid write is the one reported, as if parsed in order.
+        let head = try await first
+        return head + (try second.get())
     }
 
     /// Applies independent writes (`:batchWrite`): each succeeds or fails on its own, with its own time.
@@ -148,7 +163,7 @@ extension FirestoreService {
         }
         let after = StoredDocument(
             path: plan.path, fields: checked, createTime: before?.createTime ?? commitTime, updateTime: commitTime)
-        try writer.put(plan.database, after, previous: before)
+        try writer.put(plan.database, after, previous: before, prepared: plan.reshapesFields ? nil : plan.prepared)
         result.updateTime = ProtoTimestamp(micros: commitTime)
         return (result, DocumentChange(database: plan.database, path: plan.path, before: before, after: after), after)
     }

@@ -24,6 +24,8 @@ struct WritePlan: Sendable {
     var kind: Kind
     var precondition: Precondition
     var transforms: [FieldTransform]
+    /// The stored form of a plain replacement, computed while parsing (off the serial writer).
+    var prepared: PreparedFields?
 
     init(_ write: Google_Firestore_V1_Write, database expected: DatabaseID? = nil) throws(FirestoreError) {
         let name: String
@@ -53,6 +55,9 @@ struct WritePlan: Sendable {
             }
             kind = .update(fields: fields, mask: mask)
             transforms = try FieldTransform.parse(write.updateTransforms, document: name)
+            if mask == nil && transforms.isEmpty {
+                do { prepared = try PreparedFields(fields) } catch { throw FirestoreError(.internal, "Cannot encode \"\(name)\": \(error)") }
+            }
         case .delete:
             if !write.updateTransforms.isEmpty {
                 throw .invalidArgument("A delete of \"\(name)\" cannot carry field transforms.")

@@ -1,4 +1,6 @@
 import FlintCore
+import FlintProto
+import Foundation
 
 /// The per-field index rows one document contributes: every field at every depth with its
 /// encoded value, plus one "contains" row per distinct array element (for array-contains).
@@ -32,5 +34,19 @@ struct IndexEntry: Hashable {
                 break
             }
         }
+    }
+}
+
+/// A document's stored form and index rows, computed ahead of the write transaction (and off
+/// the serial writer) when the fields are already final.
+public struct PreparedFields: Sendable {
+    let blob: Data
+    let entries: Set<IndexEntry>
+
+    public init(_ fields: Fields) throws {
+        var map = FirestoreMap()
+        map.fields = fields
+        blob = try map.serializedBytes()
+        entries = IndexEntry.entries(of: fields)
     }
 }

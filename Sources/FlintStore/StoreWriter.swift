@@ -86,11 +86,12 @@ public struct StoreWriter {
     }
 
     /// Stores `document`, keeping the per-field index in step with what was there (`previous`).
-    public func put(_ database: DatabaseID, _ document: StoredDocument, previous: StoredDocument?) throws {
+    public func put(
+        _ database: DatabaseID, _ document: StoredDocument, previous: StoredDocument?, prepared: PreparedFields? = nil
+    ) throws {
         let (scope, group) = try scopes(database, of: document.path)
-        var map = FirestoreMap()
-        map.fields = document.fields
-        let blob: Data = try map.serializedBytes()
+        let prepared = try prepared ?? PreparedFields(document.fields)
+        let blob = prepared.blob
         try RawStatement(
             db,
             """
@@ -111,7 +112,7 @@ public struct StoreWriter {
             try adjustCount(scope, by: 1)
         }
         let old = previous.map { IndexEntry.entries(of: $0.fields) } ?? []
-        let new = IndexEntry.entries(of: document.fields)
+        let new = prepared.entries
         try updateIndex(document.path, scope: scope, group: group, removing: old.subtracting(new), adding: new.subtracting(old))
     }
 
