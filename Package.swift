@@ -47,10 +47,15 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
-        // The trigger model: document patterns, event classification, delivery payloads.
+        // Triggers: document patterns, events, the outbox-backed dispatcher, payloads, HTTP delivery.
         .target(
             name: "FlintTriggers",
-            dependencies: ["FlintCore", "FlintStore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "FlintCore", "FlintStore", "FlintService",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swift6
         ),
         // The Firestore operations, shared by every transport.
@@ -66,7 +71,7 @@ let package = Package(
         .target(
             name: "FlintREST",
             dependencies: [
-                "FlintService",
+                "FlintService", "FlintTriggers",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swift6
@@ -85,7 +90,7 @@ let package = Package(
         .target(
             name: "FlintServer",
             dependencies: [
-                "FlintREST", "FlintGRPC",
+                "FlintREST", "FlintGRPC", "FlintTriggers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "flint",
             dependencies: [
-                "FlintServer",
+                "FlintServer", "FlintTriggers", "FlintCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift6

@@ -2,13 +2,14 @@ import FlintCore
 import FlintService
 import Hummingbird
 
-/// `/emulator/v1/…`: clearing a database, deleting a subtree, readiness.
+/// `/emulator/v1/…`: clearing a database, deleting a subtree, readiness, triggers.
 extension FirestoreRESTResponder {
     func emulator(_ request: Request, _ target: RESTTarget) async throws -> Response {
         let s = target.segments
         if s == ["emulator", "v1", "ready"] && request.method == .get {
             return Self.text("Ok\n")
         }
+        if let response = try await triggerRoute(request, target) { return response }
         guard s.count >= 7, s[2] == "projects", s[4] == "databases", s[6] == "documents", request.method == .delete
         else { throw Self.unknownRoute(request) }
         let database = DatabaseID(project: s[3], database: s[5])

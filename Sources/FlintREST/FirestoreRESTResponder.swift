@@ -1,6 +1,7 @@
 import FlintCore
 import FlintProto
 import FlintService
+import FlintTriggers
 import Foundation
 import Hummingbird
 import SwiftProtobuf
@@ -12,11 +13,15 @@ import SwiftProtobuf
 public struct FirestoreRESTResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
     let service: FirestoreService
+    let triggers: TriggerRuntime?
 
     /// Production's request size limit.
     static let maxRequestBytes = 10 * 1024 * 1024
 
-    public init(service: FirestoreService) { self.service = service }
+    public init(service: FirestoreService, triggers: TriggerRuntime? = nil) {
+        self.service = service
+        self.triggers = triggers
+    }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         do {

@@ -2,6 +2,7 @@ import FlintGRPC
 import FlintREST
 import FlintService
 import FlintStore
+import FlintTriggers
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Hummingbird
@@ -20,6 +21,12 @@ public struct FlintConfiguration: Sendable {
     /// How long a transaction may live, and stay idle (production: 270 s and 60 s).
     public var transactionLifetime: Duration = .seconds(270)
     public var transactionIdle: Duration = .seconds(60)
+    /// Trigger delivery: mode, concurrency, retry backoff, cascade limit, functions emulator.
+    public var triggers = TriggerRuntime.Options()
+    /// External functions (from `--functions`).
+    public var functions: [Trigger] = []
+    /// Registers in-process triggers before delivery starts.
+    public var installTriggers: @Sendable (TriggerRuntime) throws -> Void = { _ in }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataPath: String? = nil) {
         self.host = host
@@ -32,7 +39,8 @@ public struct FlintConfiguration: Sendable {
 ///
 /// A write travels: socket → `SharedPortChannel` (sniffed) → `FirestoreRESTResponder` or
 /// `FirestoreGRPCService` → `FirestoreService.commit` → `DocumentStore.write` (one SQLite
-/// transaction: documents, per-field index) → commit observers.
+/// transaction: documents, per-field index, and through `TriggerRuntime.prepare` one outbox row per
+/// matching trigger) → commit observers → `TriggerRuntime` delivers each event asynchronously.
 public struct FlintServer: Service {
     public let configuration: FlintConfiguration
     let logger: Logger
@@ -53,6 +61,10 @@ public struct FlintServer: Service {
         let service = FirestoreService(
             store: store, logger: logger, transactionLifetime: configuration.transactionLifetime,
             transactionIdle: configuration.transactionIdle)
+        let triggers = TriggerRuntime(service: service, options: configuration.triggers, logger: logger)
+        for function in configuration.functions { triggers.register(function) }
+        try configuration.installTriggers(triggers)
+        try await triggers.start()
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let grpcListener = SharedPortGRPCListener(eventLoopGroup: eventLoopGroup)
         let grpcServer = GRPCServer(
@@ -60,14 +72,20 @@ public struct FlintServer: Service {
             services: [FirestoreGRPCService(service: service)])
         let onReady = self.onReady
         let app = Application(
-            responder: FirestoreRESTResponder(service: service),
+            responder: FirestoreRESTResponder(service: service, triggers: triggers),
             server: .restAndGRPC(grpcListener),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [GRPCServerService(server: grpcServer)],
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
-        try await app.run()
+        do {
+            try await app.run()
+        } catch {
+            await triggers.shutdown()
+            throw error
+        }
+        await triggers.shutdown()
     }
 }
 

@@ -25,7 +25,7 @@ extension FirestoreService {
             if let validation, transaction?.readOnly == false { try await store.write { try validation($0) } }
             return response
         }
-        let outcome = try await apply(plans, atomically: true, validate: validation)
+        let outcome = try await apply(plans, atomically: true, context: context, validate: validation)
         response.commitTime = ProtoTimestamp(micros: outcome.commitTimes[0])
         response.writeResults = outcome.results.map { $0.result! }
         return response
@@ -54,7 +54,7 @@ extension FirestoreService {
         let database = try ResourceName.database(request.database)
         let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
         var response = Google_Firestore_V1_BatchWriteResponse()
-        let outcome = try await apply(plans, atomically: false)
+        let outcome = try await apply(plans, atomically: false, context: context)
         for item in outcome.results {
             response.writeResults.append(item.result ?? Google_Firestore_V1_WriteResult())
             var status = Google_Rpc_Status()
@@ -82,12 +82,24 @@ extension FirestoreService {
     /// Runs writes in one SQLite transaction. Atomically: one commit time, and any failure undoes
     /// everything. Otherwise: each write its own commit time, failures recorded per write.
     func apply(
-        _ plans: [WritePlan], atomically: Bool, validate: (@Sendable (StoreWriter) throws -> Void)? = nil
+        _ plans: [WritePlan], atomically: Bool, context: CallContext,
+        validate: (@Sendable (StoreWriter) throws -> Void)? = nil
+    ) async throws -> ApplyOutcome {
+        try await apply(atomically: atomically, context: context) { writer in
+            try validate?(writer)
+            return plans
+        }
+    }
+
+    /// Runs the writes `plans` decides on, inside the same SQLite transaction it reads in.
+    func apply(
+        atomically: Bool, context: CallContext, plans: @escaping @Sendable (StoreWriter) throws -> [WritePlan]
     ) async throws -> ApplyOutcome {
         let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
         let pruneBefore = versionsToPrune()
-        let (outcome, records) = try await store.write { writer in
-            try validate?(writer)
+        let hook = commitHook.withLock { $0 }
+        let (outcome, records, afterCommit) = try await store.write { writer in
+            let plans = try plans(writer)
             if let pruneBefore { try writer.pruneVersions(before: pruneBefore) }
             var results: [WriteOutcome] = []
             var times: [Int64] = []
@@ -120,9 +132,12 @@ extension FirestoreService {
                     }
                 }
             }
-            return (ApplyOutcome(results: results, commitTimes: times), records)
+            let changed = records.filter { !$0.changes.isEmpty }
+            let afterCommit = changed.isEmpty ? nil : try hook?.prepare(changed, depth: context.triggerDepth, writer: writer)
+            return (ApplyOutcome(results: results, commitTimes: times), records, afterCommit)
         }
         for record in records { commitObservers.publish(record) }
+        afterCommit?()
         return outcome
     }
 

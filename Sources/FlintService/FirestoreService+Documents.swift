@@ -38,7 +38,7 @@ extension FirestoreService {
         write.update.name = name
         write.currentDocument.exists = false
         let mask = try parseMask(request.hasMask, request.mask)
-        return try await writeAndRead(write, database: database, path: path, mask: mask)
+        return try await writeAndRead(write, database: database, path: path, mask: mask, context: context)
     }
 
     public func updateDocument(_ request: Google_Firestore_V1_UpdateDocumentRequest, context: CallContext) async throws
@@ -50,7 +50,7 @@ extension FirestoreService {
         if request.hasUpdateMask { write.updateMask = request.updateMask }
         if request.hasCurrentDocument { write.currentDocument = request.currentDocument }
         let mask = try parseMask(request.hasMask, request.mask)
-        return try await writeAndRead(write, database: database, path: path, mask: mask)
+        return try await writeAndRead(write, database: database, path: path, mask: mask, context: context)
     }
 
     public func deleteDocument(_ request: Google_Firestore_V1_DeleteDocumentRequest, context: CallContext) async throws {
@@ -58,14 +58,15 @@ extension FirestoreService {
         var write = Google_Firestore_V1_Write()
         write.delete = request.name
         if request.hasCurrentDocument { write.currentDocument = request.currentDocument }
-        _ = try await apply([try WritePlan(write, database: database)], atomically: true)
+        _ = try await apply([try WritePlan(write, database: database)], atomically: true, context: context)
     }
 
     /// Commits one write and answers the document as it now stands.
     private func writeAndRead(
-        _ write: Google_Firestore_V1_Write, database: DatabaseID, path: ResourcePath, mask: [FieldPath]?
+        _ write: Google_Firestore_V1_Write, database: DatabaseID, path: ResourcePath, mask: [FieldPath]?,
+        context: CallContext
     ) async throws -> FirestoreDocument {
-        let outcome = try await apply([try WritePlan(write, database: database)], atomically: true)
+        let outcome = try await apply([try WritePlan(write, database: database)], atomically: true, context: context)
         guard let doc = outcome.results[0].document else {
             throw FirestoreError(.internal, "Document \"\(database.name(of: path))\" is absent right after it was written.")
         }

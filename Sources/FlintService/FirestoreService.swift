@@ -8,7 +8,19 @@ import Synchronization
 /// Who is calling: admin callers (`Authorization: Bearer owner`) may use the metadata operations.
 public struct CallContext: Sendable {
     public var isAdmin: Bool
-    public init(isAdmin: Bool) { self.isAdmin = isAdmin }
+    /// 0 for clients; n + 1 for writes made by a trigger handling an event of depth n.
+    public var triggerDepth: Int
+    public init(isAdmin: Bool, triggerDepth: Int = 0) {
+        self.isAdmin = isAdmin
+        self.triggerDepth = triggerDepth
+    }
+}
+
+/// Takes part in every commit that changed documents (the trigger outbox does).
+public protocol CommitHook: Sendable {
+    /// Runs inside the commit's SQLite transaction, after its writes: whatever it writes commits
+    /// or rolls back with them. Returns work to run once the transaction has committed.
+    func prepare(_ records: [CommitRecord], depth: Int, writer: StoreWriter) throws -> (@Sendable () -> Void)?
 }
 
 /// Everything a commit changed, published after it is durable.
@@ -26,6 +38,7 @@ public final class FirestoreService: Sendable {
     let logger: Logger
     let commitObservers: CommitObservers
     let transactions: TransactionRegistry
+    let commitHook = Mutex<(any CommitHook)?>(nil)
     /// When kept versions were last pruned (microseconds).
     let lastPrune = Mutex<Int64>(0)
 
@@ -48,6 +61,11 @@ public final class FirestoreService: Sendable {
     /// Registers a callback that sees every commit that changed documents, in commit order.
     public func observeCommits(_ observer: @escaping @Sendable (CommitRecord) -> Void) {
         commitObservers.add(observer)
+    }
+
+    /// Makes `hook` part of every later commit.
+    public func setCommitHook(_ hook: any CommitHook) {
+        commitHook.withLock { $0 = hook }
     }
 
     static func requireAdmin(_ context: CallContext, _ what: String = "Metadata operations") throws(FirestoreError) {

@@ -37,6 +37,18 @@ struct RawStatement {
             data.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), RawStatement.transient) }
             index += 1
         }
+        func bind(_ data: Data?) {
+            guard let data else { return bindNull() }
+            bind(data)
+        }
+        func bind(_ value: Int64?) {
+            guard let value else { return bindNull() }
+            bind(value)
+        }
+        private func bindNull() {
+            sqlite3_bind_null(handle, index)
+            index += 1
+        }
     }
 
     /// Binds with `bind`, then steps; `row` sees each result row.

@@ -69,6 +69,25 @@ enum StoreSchema {
                     CREATE INDEX versions_by_age ON versions(valid_to);
                     """)
         }
+        migrator.registerMigration("v4-trigger-outbox") { db in
+            // Trigger events not yet delivered, written in the same transaction as the write
+            // that caused them, so a committed write's events survive a crash.
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox(
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        trigger TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        project TEXT NOT NULL,
+                        database TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        commit_time INTEGER NOT NULL,
+                        depth INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        before_fields BLOB, before_create INTEGER, before_update INTEGER,
+                        after_fields BLOB, after_create INTEGER, after_update INTEGER);
+                    """)
+        }
         return migrator
     }
 }

@@ -13,10 +13,12 @@ public struct TriggerDelivery: Sendable {
 /// The request bodies Cloud Functions receive for a Firestore document event.
 public enum TriggerPayload {
     /// 2nd gen, as production sends it: a binary-mode CloudEvent whose body is a serialized
-    /// `google.events.cloud.firestore.v1.DocumentEventData`, with every `ce-*` header.
+    /// `google.events.cloud.firestore.v1.DocumentEventData`, with every `ce-*` header (`base64Body`:
+    /// the body as base64 text, as firebase-tools' Functions emulator expects it).
     public static func cloudEvent(
         eventID: String, eventType: String, database: DatabaseID, path: ResourcePath, time: Int64,
-        before: StoredDocument?, after: StoredDocument?, updateMask: [FieldPath]?, location: String = "us-central1"
+        before: StoredDocument?, after: StoredDocument?, updateMask: [FieldPath]?, location: String = "us-central1",
+        base64Body: Bool = false
     ) throws -> TriggerDelivery {
         var data = Google_Events_Cloud_Firestore_V1_DocumentEventData()
         if let after { data.value = try eventDocument(after, database) }
@@ -31,13 +33,16 @@ public enum TriggerPayload {
             ("ce-subject", "documents/\(path)"),
             ("ce-time", Timestamps.format(micros: time)),
             ("ce-datacontenttype", "application/protobuf"),
+            ("ce-dataschema", "https://github.com/googleapis/google-cloudevents/blob/main/proto/google/events/cloud/firestore/v1/data.proto"),
             ("ce-project", database.project),
             ("ce-database", database.database),
             ("ce-namespace", "(default)"),
             ("ce-document", path.description),
             ("ce-location", location),
         ]
-        return TriggerDelivery(headers: headers, body: try data.serializedBytes())
+        let body: Data = try data.serializedBytes()
+        // firebase-tools' Functions emulator takes the protobuf as base64 text.
+        return TriggerDelivery(headers: headers, body: base64Body ? Data(body.base64EncodedString().utf8) : body)
     }
 
     /// 1st gen: the JSON envelope the Firebase emulator hands the Functions emulator.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import FlintCore
 import FlintServer
+import FlintTriggers
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -35,7 +37,40 @@ struct Start: AsyncParsableCommand {
     @Option(help: "Seconds a transaction may stay idle before it expires (production: 60).")
     var transactionIdle = 60.0
 
+    @Option(help: "A JSON file of external functions to deliver trigger events to (see README).")
+    var functions: String?
+
+    @Option(help: "HOST:PORT of firebase-tools' Functions emulator, for triggers it registers.")
+    var functionsEmulator: String?
+
+    @Option(help: "Trigger delivery: normal, duplicate (every event twice) or shuffle (random order).")
+    var triggerMode = "normal"
+
+    @Option(help: "Trigger deliveries running at once.")
+    var triggerConcurrency = 32
+
+    @Option(help: "Seconds before the first retry of a failed delivery (doubling each time).")
+    var triggerRetryBase = 1.0
+
+    @Option(help: "Longest wait between retries, in seconds.")
+    var triggerRetryCap = 60.0
+
+    @Option(help: "Writes made this many trigger levels deep fire no further triggers.")
+    var triggerMaxDepth = 16
+
     func validate() throws {
+        guard DeliveryMode(rawValue: triggerMode) != nil else {
+            throw ValidationError("--trigger-mode must be normal, duplicate or shuffle.")
+        }
+        guard triggerConcurrency > 0, triggerMaxDepth > 0 else {
+            throw ValidationError("--trigger-concurrency and --trigger-max-depth must be positive.")
+        }
+        guard triggerRetryBase > 0, triggerRetryCap >= triggerRetryBase else {
+            throw ValidationError("--trigger-retry-base must be positive and no more than --trigger-retry-cap.")
+        }
+        if let functionsEmulator, functionsEmulator.split(separator: ":").count < 2 {
+            throw ValidationError("--functions-emulator needs HOST:PORT.")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must lie between 0 and 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
@@ -59,6 +94,19 @@ struct Start: AsyncParsableCommand {
         var configuration = FlintConfiguration(host: host, port: port, dataPath: dataPath)
         configuration.transactionLifetime = .milliseconds(Int64(transactionLifetime * 1000))
         configuration.transactionIdle = .milliseconds(Int64(transactionIdle * 1000))
+        configuration.triggers.mode = DeliveryMode(rawValue: triggerMode)!
+        configuration.triggers.concurrency = triggerConcurrency
+        configuration.triggers.retryBase = .milliseconds(Int64(triggerRetryBase * 1000))
+        configuration.triggers.retryCap = .milliseconds(Int64(triggerRetryCap * 1000))
+        configuration.triggers.maxDepth = triggerMaxDepth
+        configuration.triggers.functionsEmulator = functionsEmulator
+        if let functions {
+            do {
+                configuration.functions = try FunctionsConfig.load(path: functions)
+            } catch let error as FirestoreError {
+                throw ValidationError(error.message)
+            }
+        }
         let server = FlintServer(configuration: configuration, logger: logger) { port in
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
             let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n"

@@ -1,0 +1,33 @@
+import FlintCore
+import FlintProto
+import FlintStore
+import Synchronization
+
+/// What an atomic update reads: documents as they stand inside its write transaction.
+public struct AtomicReads {
+    let writer: StoreWriter
+    public let database: DatabaseID
+
+    public func document(_ path: ResourcePath) throws -> StoredDocument? {
+        try writer.document(database, path)
+    }
+}
+
+extension FirestoreService {
+    /// Reads and writes in one SQLite write transaction: `body` sees the current documents and
+    /// returns the writes to make. Writers are serial, so nothing can change between the reads and
+    /// the writes (no retries needed); keep `body` short. The writes go through the same commit
+    /// path as a client's (validation, history, listeners, triggers).
+    public func update<T: Sendable>(
+        _ database: DatabaseID, context: CallContext,
+        _ body: @escaping @Sendable (AtomicReads) throws -> (writes: [Google_Firestore_V1_Write], value: T)
+    ) async throws -> (value: T, commitTime: Int64?) {
+        let value = Mutex<T?>(nil)
+        let outcome = try await apply(atomically: true, context: context) { writer in
+            let (writes, result) = try body(AtomicReads(writer: writer, database: database))
+            value.withLock { $0 = result }
+            return try writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
+        }
+        return (value.withLock { $0! }, outcome.commitTimes.first)
+    }
+}
