@@ -1,5 +1,6 @@
 import FlintCore
 import FlintService
+import Foundation
 import Hummingbird
 
 /// `/emulator/v1/…`: clearing a database, deleting a subtree, readiness, triggers.
@@ -10,6 +11,17 @@ extension FirestoreRESTResponder {
             return Self.text("Ok\n")
         }
         if let response = try await triggerRoute(request, target) { return response }
+        if !extensions.isEmpty {
+            let body = Data(buffer: try await request.body.collect(upTo: Self.maxRequestBytes))
+            let query = Dictionary(target.query.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+            for e in extensions {
+                if let json = try await e.handle(
+                    method: request.method.rawValue, path: Array(s.dropFirst(2)), query: query, body: body)
+                {
+                    return Self.json(json)
+                }
+            }
+        }
         guard s.count >= 7, s[2] == "projects", s[4] == "databases", s[6] == "documents", request.method == .delete
         else { throw Self.unknownRoute(request) }
         let database = DatabaseID(project: s[3], database: s[5])

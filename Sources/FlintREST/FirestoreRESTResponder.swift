@@ -14,13 +14,15 @@ public struct FirestoreRESTResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
     let service: FirestoreService
     let triggers: TriggerRuntime?
+    let extensions: [any FlintExtension]
 
     /// Production's request size limit.
     static let maxRequestBytes = 10 * 1024 * 1024
 
-    public init(service: FirestoreService, triggers: TriggerRuntime? = nil) {
+    public init(service: FirestoreService, triggers: TriggerRuntime? = nil, extensions: [any FlintExtension] = []) {
         self.service = service
         self.triggers = triggers
+        self.extensions = extensions
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {

@@ -25,8 +25,8 @@ public struct FlintConfiguration: Sendable {
     public var triggers = TriggerRuntime.Options()
     /// External functions (from `--functions`).
     public var functions: [Trigger] = []
-    /// Registers in-process triggers before delivery starts.
-    public var installTriggers: @Sendable (TriggerRuntime) throws -> Void = { _ in }
+    /// Built-in logic installed on the trigger runtime before delivery starts.
+    public var extensions: [any FlintExtension] = []
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataPath: String? = nil) {
         self.host = host
@@ -63,7 +63,7 @@ public struct FlintServer: Service {
             transactionIdle: configuration.transactionIdle)
         let triggers = TriggerRuntime(service: service, options: configuration.triggers, logger: logger)
         for function in configuration.functions { triggers.register(function) }
-        try configuration.installTriggers(triggers)
+        for e in configuration.extensions { try e.install(triggers) }
         try await triggers.start()
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let grpcListener = SharedPortGRPCListener(eventLoopGroup: eventLoopGroup)
@@ -72,7 +72,7 @@ public struct FlintServer: Service {
             services: [FirestoreGRPCService(service: service)])
         let onReady = self.onReady
         let app = Application(
-            responder: FirestoreRESTResponder(service: service, triggers: triggers),
+            responder: FirestoreRESTResponder(service: service, triggers: triggers, extensions: configuration.extensions),
             server: .restAndGRPC(grpcListener),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [GRPCServerService(server: grpcServer)],
