@@ -110,7 +110,8 @@ let package = Package(
         ),
         .testTarget(name: "FlintCoreTests", dependencies: ["FlintCore"], swiftSettings: swift6),
         .testTarget(
-            name: "FlintTriggersTests", dependencies: ["FlintTriggers", "FlintProto", "FlintStore"], swiftSettings: swift6),
+            name: "FlintTriggersTests", dependencies: ["FlintTriggers", "FlintProto", "FlintStore", "FlintService"],
+            swiftSettings: swift6),
         .testTarget(name: "FlintStoreTests", dependencies: ["FlintStore", "FlintService", "FlintProto"], swiftSettings: swift6),
         .testTarget(
             name: "FlintServerTests",
