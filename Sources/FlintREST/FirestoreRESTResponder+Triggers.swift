@@ -62,10 +62,7 @@ extension FirestoreRESTResponder {
             let eventType = spec["eventType"] as? String
         else { throw FirestoreError.invalidArgument("Expected {\"eventTrigger\": {\"resource\": …, \"eventType\": …}}.") }
         let (database, pattern) = try Self.splitResource(resource)
-        runtime.register(
-            try Trigger(
-                key: key, eventType: eventType, document: pattern, project: project, database: database,
-                target: .http(url: try functionsURL(runtime, project: project, key: key), format: .firebaseTools)))
+        try register(runtime, key: key, eventType: eventType, pattern: pattern, project: project, database: database)
         return Self.json(Data("{}".utf8))
     }
 
@@ -81,20 +78,25 @@ extension FirestoreRESTResponder {
         else {
             throw FirestoreError.invalidArgument("Expected {\"eventType\": …, \"document\": {\"value\": …}}.")
         }
-        let database = body["database"] as? String ?? "(default)"
-        runtime.register(
-            try Trigger(
-                key: key, eventType: eventType, document: pattern, project: project, database: database,
-                target: .http(url: try functionsURL(runtime, project: project, key: key), format: .firebaseTools)))
+        try register(
+            runtime, key: key, eventType: eventType, pattern: pattern, project: project,
+            database: body["database"] as? String ?? "(default)")
         return Self.json(Data(buffer: buffer))
     }
 
-    private func functionsURL(_ runtime: TriggerRuntime, project: String, key: String) throws -> String {
+    /// Registers a trigger delivered to the Functions emulator at the path firebase-tools serves.
+    private func register(
+        _ runtime: TriggerRuntime, key: String, eventType: String, pattern: String, project: String, database: String
+    ) throws {
+        var trigger = try Trigger(
+            key: key, eventType: eventType, document: pattern, project: project, database: database,
+            target: .http(url: "", format: .firebaseTools))
         guard let host = runtime.options.functionsEmulator else {
             throw FirestoreError(
                 .failedPrecondition, "Cannot register trigger \"\(key)\": start Flint with --functions-emulator HOST:PORT.")
         }
-        return "http://\(host)/functions/projects/\(project)/triggers/\(key)"
+        trigger.target = .http(url: "http://\(host)/functions/projects/\(project)/triggers/\(key)", format: .firebaseTools)
+        runtime.register(trigger)
     }
 
     /// `projects/{p}/databases/{db}/documents/{pattern}` → (db, pattern).
