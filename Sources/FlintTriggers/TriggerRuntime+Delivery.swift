@@ -64,7 +64,7 @@ extension TriggerRuntime {
             logger.warning("trigger run failed", metadata: metadata)
         } else {
             if !writes.isEmpty { metadata["writes"] = .stringConvertible(writes.count) }
-            logger.debug("trigger run", metadata: metadata)
+            logger.info("trigger run", metadata: metadata)
         }
         return outcome
     }
