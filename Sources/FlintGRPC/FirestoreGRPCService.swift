@@ -15,20 +15,23 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
     }
 
     func unary<Req: Sendable, Resp: Sendable>(
-        _ request: ServerRequest<Req>, _ body: (Req, CallContext) async throws -> Resp
+        _ request: ServerRequest<Req>, _ body: @escaping @Sendable (Req, CallContext) async throws -> Resp
     ) async throws -> ServerResponse<Resp> {
         do {
-            return ServerResponse(message: try await body(request.message, Self.callContext(request.metadata)))
+            let context = Self.callContext(request.metadata)
+            return ServerResponse(
+                message: try await GRPCDeadline(request.metadata).run { try await body(request.message, context) })
         } catch {
             throw GRPCStatusMapping.rpcError(error)
         }
     }
 
     func stream<Req: Sendable, Resp: Sendable>(
-        _ request: ServerRequest<Req>, _ body: (Req, CallContext) async throws -> [Resp]
+        _ request: ServerRequest<Req>, _ body: @escaping @Sendable (Req, CallContext) async throws -> [Resp]
     ) async throws -> StreamingServerResponse<Resp> {
         do {
-            let messages = try await body(request.message, Self.callContext(request.metadata))
+            let context = Self.callContext(request.metadata)
+            let messages = try await GRPCDeadline(request.metadata).run { try await body(request.message, context) }
             return StreamingServerResponse { writer in
                 try await writer.write(contentsOf: messages)
                 return [:]
