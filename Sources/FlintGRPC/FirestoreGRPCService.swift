@@ -117,7 +117,7 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
 
     public func partitionQuery(request: ServerRequest<Google_Firestore_V1_PartitionQueryRequest>, context: ServerContext)
         async throws -> ServerResponse<Google_Firestore_V1_PartitionQueryResponse>
-    { throw Self.unimplemented("PartitionQuery") }
+    { try await unary(request) { try await service.partitionQuery($0, context: $1) } }
 
     public func write(request: StreamingServerRequest<Google_Firestore_V1_WriteRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_WriteResponse>
