@@ -119,9 +119,14 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
         async throws -> ServerResponse<Google_Firestore_V1_PartitionQueryResponse>
     { try await unary(request) { try await service.partitionQuery($0, context: $1) } }
 
+    /// The streaming write protocol is used only by mobile and web SDKs; server SDKs commit.
     public func write(request: StreamingServerRequest<Google_Firestore_V1_WriteRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_WriteResponse>
-    { throw Self.unimplemented("Write") }
+    {
+        throw RPCError(
+            code: .unimplemented,
+            message: "The Write stream (google.firestore.v1.Firestore/Write) is not supported by this server; use Commit.")
+    }
 
     public func listen(request: StreamingServerRequest<Google_Firestore_V1_ListenRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_ListenResponse>

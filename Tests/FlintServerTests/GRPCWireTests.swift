@@ -49,4 +49,21 @@ struct GRPCWireTests {
             }
         }
     }
+
+    @Test func writeStreamIsUnimplementedAndSaysSo() async throws {
+        try await TestServer.with { server in
+            try await server.withFirestore { firestore in
+                let request = StreamingClientRequest<Google_Firestore_V1_WriteRequest>(producer: { writer in
+                    try await writer.write(.with { $0.database = "projects/l/databases/(default)" })
+                })
+                let error = await #expect(throws: RPCError.self) {
+                    try await firestore.write(request: request) { response in
+                        for try await _ in response.messages {}
+                    }
+                }
+                #expect(error?.code == .unimplemented)
+                #expect(error?.message.contains("Write") == true)
+            }
+        }
+    }
 }
