@@ -7,8 +7,13 @@ import SwiftProtobuf
 /// `google.firestore.v1.Firestore` over gRPC, translating to the same `FirestoreService` REST uses.
 public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtocol {
     let service: FirestoreService
+    let listeners: ListenHub
 
-    public init(service: FirestoreService) { self.service = service }
+    /// `listenBufferLimit`: document changes a Listen stream may have waiting before it is closed.
+    public init(service: FirestoreService, listenBufferLimit: Int = ListenHub.defaultBufferLimit) {
+        self.service = service
+        self.listeners = ListenHub(service: service, bufferLimit: listenBufferLimit)
+    }
 
     static func callContext(_ metadata: Metadata) -> CallContext {
         CallContext(isAdmin: metadata[stringValues: "authorization"].contains { $0 == "Bearer owner" })
@@ -39,10 +44,6 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
         } catch {
             throw GRPCStatusMapping.rpcError(error)
         }
-    }
-
-    static func unimplemented(_ what: String) -> RPCError {
-        RPCError(code: .unimplemented, message: "\(what) is not supported yet by this server.")
     }
 
     public func getDocument(request: ServerRequest<Google_Firestore_V1_GetDocumentRequest>, context: ServerContext)
@@ -130,5 +131,21 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
 
     public func listen(request: StreamingServerRequest<Google_Firestore_V1_ListenRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_ListenResponse>
-    { throw Self.unimplemented("Listen") }
+    {
+        let deadline = GRPCDeadline(request.metadata)
+        let prefix = request.metadata[stringValues: "google-cloud-resource-prefix"].first(where: { _ in true })
+        return StreamingServerResponse { [listeners] writer in
+            let stream = listeners.open(defaultDatabase: prefix)
+            do {
+                try await withRPCCancellationHandler {
+                    try await stream.run(request.messages) { try await writer.write(contentsOf: $0) }
+                } onCancelRPC: {
+                    stream.cancel(deadline.stopReason)
+                }
+            } catch {
+                throw GRPCStatusMapping.rpcError(error)
+            }
+            return [:]
+        }
+    }
 }
