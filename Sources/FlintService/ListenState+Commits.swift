@@ -12,6 +12,10 @@ extension ListenState {
         var rerun: [Int32] = []
         let ids = targets.keys.sorted()
         for change in record.changes {
+            // Commits can be published out of order; an older change than one already applied is stale.
+            let key = DocumentKey(database: change.database, path: change.path)
+            if let seen = newest[key], seen >= time { continue }
+            newest[key] = time
             var added: [Int32] = []
             var removed: [Int32] = []
             for id in ids {
@@ -36,6 +40,8 @@ extension ListenState {
             responses += documentResponses(change, added: added, removed: removed, readTime: time)
         }
         if !rerun.isEmpty { responses += try await self.rerun(rerun, readTime: time) }
+        // Publication order differs only between commits moments apart: older entries can go.
+        if newest.count > 10_000 { newest = newest.filter { $0.value > time - 10_000_000 } }
         if responses.isEmpty { return [] }
         readTime = max(readTime, time)
         responses.append(.consistent(at: readTime))

@@ -11,6 +11,13 @@ struct ListenState {
     var targets: [Int32: ListenTarget] = [:]
     /// The read time of the last consistent snapshot sent; it never goes back.
     var readTime: Int64 = 0
+    /// The newest commit time applied per document, to drop a change published after a newer one.
+    var newest: [DocumentKey: Int64] = [:]
+
+    struct DocumentKey: Hashable {
+        var database: DatabaseID
+        var path: ResourcePath
+    }
 
     mutating func handle(_ event: ListenInbox.Event) async throws -> [ListenResponse] {
         switch event {

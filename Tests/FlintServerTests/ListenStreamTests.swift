@@ -1,6 +1,6 @@
 import FlintCore
 import FlintProto
-import FlintService
+@testable import FlintService
 import FlintStore
 import Foundation
 import Synchronization
@@ -94,6 +94,22 @@ struct ListenStreamTests {
             #expect(hub.openStreams == 0)
             try await write(service, "c/after", 1)
             client.finish()
+        }
+    }
+
+    @Test func aChangePublishedAfterANewerOneOfTheSameDocumentIsDropped() async throws {
+        try await withHub(bufferLimit: 100) { service, _ in
+            var state = ListenState(service: service, inbox: ListenInbox(limit: 100), defaultDatabase: nil)
+            _ = try await state.handle(.request(addQuery("c")))
+            let db = DatabaseID(project: "s")
+            let path = ResourcePath(["c", "x"])
+            let created = StoredDocument(path: path, fields: [:], createTime: 10, updateTime: 10)
+            let deleted = CommitRecord(
+                commitTime: .max - 1, changes: [DocumentChange(database: db, path: path, before: created, after: nil)])
+            let stale = CommitRecord(
+                commitTime: .max - 2, changes: [DocumentChange(database: db, path: path, before: nil, after: created)])
+            #expect(try await state.handle(.commit(deleted)).isEmpty)
+            #expect(try await state.handle(.commit(stale)).isEmpty)
         }
     }
 }
