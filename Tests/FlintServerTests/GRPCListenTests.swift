@@ -1,8 +1,11 @@
 import FlintCore
 import FlintGRPC
 import FlintProto
+import FlintService
+import FlintStore
 import Foundation
 import GRPCCore
+import GRPCNIOTransportHTTP2Posix
 import Testing
 
 @Suite("Listen over gRPC", .timeLimit(.minutes(1)))
@@ -226,6 +229,60 @@ struct GRPCListenTests {
                     _ = try await call.take(3)
                     call.finish()
                     await #expect(throws: ListenCallError.self) { _ = try await call.next() }
+                }
+            }
+        }
+    }
+}
+
+@Suite("Listen flow control", .timeLimit(.minutes(1)))
+struct GRPCListenFlowControlTests {
+    /// A gRPC server over a fresh store whose Listen streams may hold `bufferLimit` changes.
+    func withServer(bufferLimit: Int, _ body: @Sendable (Int) async throws -> Void) async throws {
+        let store = try DocumentStore(path: nil)
+        defer { store.close() }
+        let server = GRPCServer(
+            transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
+            services: [FirestoreGRPCService(service: FirestoreService(store: store), listenBufferLimit: bufferLimit)])
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.serve() }
+            let port = try #require(try await server.listeningAddress?.ipv4?.port)
+            defer { server.beginGracefulShutdown() }
+            try await body(port)
+        }
+    }
+
+    @Test func aClientThatStopsReadingIsClosedWithResourceExhaustedWhileWritersGoOn() async throws {
+        try await withServer(bufferLimit: 20) { port in
+            var small = HTTP2ClientTransport.Posix.Config.defaults
+            small.http2.targetWindowSize = 65_535
+            let target: ResolvableTargets.IPv4 = .ipv4(address: "127.0.0.1", port: port)
+            try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: .plaintext, config: small)) {
+                listenClient in
+                try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: .plaintext)) { writeClient in
+                    let writer = FirestoreClient(wrapping: writeClient)
+                    try await withListen(FirestoreClient(wrapping: listenClient), project: "s") { call in
+                        call.addQuery(1, query("c"))
+                        #expect(try await call.take(3) == ["ADD [1]", "CURRENT [1]", "NO_CHANGE []"])
+                        // The listener reads nothing more while far more than its window and buffer is written.
+                        let started = ContinuousClock.now
+                        for i in 0..<100 {
+                            var write = putWrite("s", "c/d\(i)", ["n": Int64(i)])
+                            write.update.fields["pad"] = .with { $0.stringValue = String(repeating: "x", count: 20_000) }
+                            try await commit(writer, "s", write)
+                        }
+                        #expect(ContinuousClock.now - started < .seconds(10))
+                        // Reading again gets what was already sent, then the stream's end.
+                        var delivered = 0
+                        let error = await #expect(throws: RPCError.self) {
+                            while true {
+                                _ = try await call.next()
+                                delivered += 1
+                            }
+                        }
+                        #expect(error?.code == .resourceExhausted)
+                        #expect(delivered < 200)
+                    }
                 }
             }
         }
