@@ -7,28 +7,36 @@ import SwiftProtobuf
 /// `google.firestore.v1.Firestore` over gRPC, translating to the same `FirestoreService` REST uses.
 public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtocol {
     let service: FirestoreService
+    let listeners: ListenHub
 
-    public init(service: FirestoreService) { self.service = service }
+    /// `listenBufferLimit`: document changes a Listen stream may have waiting before it is closed.
+    public init(service: FirestoreService, listenBufferLimit: Int = ListenHub.defaultBufferLimit) {
+        self.service = service
+        self.listeners = ListenHub(service: service, bufferLimit: listenBufferLimit)
+    }
 
     static func callContext(_ metadata: Metadata) -> CallContext {
         CallContext(isAdmin: metadata[stringValues: "authorization"].contains { $0 == "Bearer owner" })
     }
 
     func unary<Req: Sendable, Resp: Sendable>(
-        _ request: ServerRequest<Req>, _ body: (Req, CallContext) async throws -> Resp
+        _ request: ServerRequest<Req>, _ body: @escaping @Sendable (Req, CallContext) async throws -> Resp
     ) async throws -> ServerResponse<Resp> {
         do {
-            return ServerResponse(message: try await body(request.message, Self.callContext(request.metadata)))
+            let context = Self.callContext(request.metadata)
+            return ServerResponse(
+                message: try await GRPCDeadline(request.metadata).run { try await body(request.message, context) })
         } catch {
             throw GRPCStatusMapping.rpcError(error)
         }
     }
 
     func stream<Req: Sendable, Resp: Sendable>(
-        _ request: ServerRequest<Req>, _ body: (Req, CallContext) async throws -> [Resp]
+        _ request: ServerRequest<Req>, _ body: @escaping @Sendable (Req, CallContext) async throws -> [Resp]
     ) async throws -> StreamingServerResponse<Resp> {
         do {
-            let messages = try await body(request.message, Self.callContext(request.metadata))
+            let context = Self.callContext(request.metadata)
+            let messages = try await GRPCDeadline(request.metadata).run { try await body(request.message, context) }
             return StreamingServerResponse { writer in
                 try await writer.write(contentsOf: messages)
                 return [:]
@@ -36,10 +44,6 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
         } catch {
             throw GRPCStatusMapping.rpcError(error)
         }
-    }
-
-    static func unimplemented(_ what: String) -> RPCError {
-        RPCError(code: .unimplemented, message: "\(what) is not supported yet by this server.")
     }
 
     public func getDocument(request: ServerRequest<Google_Firestore_V1_GetDocumentRequest>, context: ServerContext)
@@ -114,13 +118,34 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
 
     public func partitionQuery(request: ServerRequest<Google_Firestore_V1_PartitionQueryRequest>, context: ServerContext)
         async throws -> ServerResponse<Google_Firestore_V1_PartitionQueryResponse>
-    { throw Self.unimplemented("PartitionQuery") }
+    { try await unary(request) { try await service.partitionQuery($0, context: $1) } }
 
+    /// The streaming write protocol is used only by mobile and web SDKs; server SDKs commit.
     public func write(request: StreamingServerRequest<Google_Firestore_V1_WriteRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_WriteResponse>
-    { throw Self.unimplemented("Write") }
+    {
+        throw RPCError(
+            code: .unimplemented,
+            message: "The Write stream (google.firestore.v1.Firestore/Write) is not supported by this server; use Commit.")
+    }
 
     public func listen(request: StreamingServerRequest<Google_Firestore_V1_ListenRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_ListenResponse>
-    { throw Self.unimplemented("Listen") }
+    {
+        let deadline = GRPCDeadline(request.metadata)
+        let prefix = request.metadata[stringValues: "google-cloud-resource-prefix"].first(where: { _ in true })
+        return StreamingServerResponse { [listeners] writer in
+            let stream = listeners.open(defaultDatabase: prefix)
+            do {
+                try await withRPCCancellationHandler {
+                    try await stream.run(request.messages) { try await writer.write(contentsOf: $0) }
+                } onCancelRPC: {
+                    stream.cancel(deadline.stopReason)
+                }
+            } catch {
+                throw GRPCStatusMapping.rpcError(error)
+            }
+            return [:]
+        }
+    }
 }

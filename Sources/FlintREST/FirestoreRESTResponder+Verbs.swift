@@ -33,6 +33,10 @@ extension FirestoreRESTResponder {
             var request = try await call.decode(Google_Firestore_V1_RunAggregationQueryRequest.self)
             request.parent = try parentName(call)
             return try call.replyStream(try await service.runAggregationQuery(request, context: call.context))
+        case "partitionQuery":
+            var request = try await call.decode(Google_Firestore_V1_PartitionQueryRequest.self)
+            request.parent = try parentName(call)
+            return try call.reply(try await service.partitionQuery(request, context: call.context))
         case "beginTransaction":
             var request = try await call.decode(Google_Firestore_V1_BeginTransactionRequest.self)
             request.database = try databaseName(call)

@@ -66,3 +66,12 @@ extension Google_Firestore_V1_RunAggregationQueryRequest: SelectsConsistency {
         }
     }
 }
+
+extension Google_Firestore_V1_PartitionQueryRequest: SelectsConsistency {
+    var selection: ConsistencySelection {
+        switch consistencySelector {
+        case .readTime(let t)?: .init(readTime: t)
+        case nil: .init()
+        }
+    }
+}

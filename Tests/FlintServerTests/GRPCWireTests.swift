@@ -49,4 +49,50 @@ struct GRPCWireTests {
             }
         }
     }
+
+    @Test func writeStreamIsUnimplementedAndSaysSo() async throws {
+        try await TestServer.with { server in
+            try await server.withFirestore { firestore in
+                let request = StreamingClientRequest<Google_Firestore_V1_WriteRequest>(producer: { writer in
+                    try await writer.write(.with { $0.database = "projects/l/databases/(default)" })
+                })
+                let error = await #expect(throws: RPCError.self) {
+                    try await firestore.write(request: request) { response in
+                        for try await _ in response.messages {}
+                    }
+                }
+                #expect(error?.code == .unimplemented)
+                #expect(error?.message.contains("Write") == true)
+            }
+        }
+    }
+
+    @Test func grpcAndRESTAnswerTheSameCodesAndMessages() async throws {
+        try await TestServer.with { server in
+            func message(_ reply: TestServer.Reply) -> String? { (reply.object["error"] as? [String: Any])?["message"] as? String }
+            let missing = try await server.send(.GET, docs("g") + "/c/missing")
+            let denied = try await server.send(.POST, docs("g") + ":listCollectionIds", body: "{}")
+            let (missingMessage, deniedMessage) = (message(missing), message(denied))
+            try await server.withFirestore { firestore in
+                let notFound = await #expect(throws: RPCError.self) {
+                    _ = try await firestore.getDocument(.with { $0.name = name("g", "c/missing") })
+                }
+                #expect(notFound?.code == .notFound && missing.status == 404 && missingMessage != nil)
+                #expect(notFound?.message == missingMessage)
+
+                let request = Google_Firestore_V1_ListCollectionIdsRequest.with {
+                    $0.parent = "projects/g/databases/(default)/documents"
+                }
+                let permission = await #expect(throws: RPCError.self) { _ = try await firestore.listCollectionIds(request) }
+                #expect(permission?.code == .permissionDenied && denied.status == 403 && deniedMessage != nil)
+                #expect(permission?.message == deniedMessage)
+                // What every SDK sends to an emulator: the owner token and the resource prefix.
+                let owner: Metadata = [
+                    "authorization": "Bearer owner", "google-cloud-resource-prefix": "projects/g/databases/(default)",
+                ]
+                let listed = try await firestore.listCollectionIds(request, metadata: owner)
+                #expect(listed.collectionIds == [])
+            }
+        }
+    }
 }
