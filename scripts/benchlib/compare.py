@@ -409,6 +409,15 @@ def build_rows(off, fl, phases, have_official):
                          f"{q[:3]}", fmt(ov, "ms", 3), fmt(fv, "ms", 3), fmt_ratio(r),
                          f"≥ {target:g}×" if target else "info", m))
 
+        def rtt_cell(side):
+            p = part(side, "raw")
+            if p.get("error"):
+                return _failed(p["error"])
+            rt = p.get("commit_round_trip") or {}
+            return _pair3(rt.get("p50_ms"), rt.get("p99_ms"))
+        rows.append(("listen: the same raw Commit's round trip, p50 / p99 ms", rtt_cell(o),
+                     rtt_cell(fl), "—", "info", ""))
+
         def ack_cell(side):
             p = part(side, "raw")
             if p.get("error"):

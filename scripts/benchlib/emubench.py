@@ -334,9 +334,9 @@ def main(argv=None):
                    help="unmeasured operations before each grpc measurement")
     p.add_argument("--grpc-cap", type=float, default=180.0,
                    help="seconds per grpc measurement (then counted as capped)")
-    p.add_argument("--listen-writes", type=int, default=200,
+    p.add_argument("--listen-writes", type=int, default=500,
                    help="measured sequential writes per listener")
-    p.add_argument("--listen-warmup", type=int, default=20)
+    p.add_argument("--listen-warmup", type=int, default=100)
     p.add_argument("--quick", action="store_true",
                    help="smoke-test sizes (2 startups, 3 s loads, 5k bulk, small queries)")
     a = p.parse_args(argv)

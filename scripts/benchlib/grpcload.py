@@ -17,6 +17,7 @@ Every loop is bounded (operation counts, a time cap, per-event timeouts).
 
 import collections
 import itertools
+import logging
 import os
 import queue
 import random
@@ -336,7 +337,7 @@ def _listen_raw(db, hostport, project, n, warmup, log):
         if not lis.current.wait(EVENT_TIMEOUT) or lis.failed:
             return {"error": f"failed: {lis.failed or 'no initial snapshot within 10 s'}"}
         lis.wait_change(-1, 0.2)          # the initial documentChange, if not yet taken
-        from_ack, from_send, to_consistent, missed = [], [], [], 0
+        from_ack, from_send, to_consistent, rtt, missed = [], [], [], [], 0
         no_consistency_point = False
         for i in range(warmup + n):
             lis.drain_consistent()
@@ -363,6 +364,7 @@ def _listen_raw(db, hostport, project, n, warmup, log):
             if i >= warmup:
                 from_ack.append(t - b)
                 from_send.append(t - a)
+                rtt.append(b - a)
                 if c is not None:
                     to_consistent.append(c - b)
         res = {"writes": n, "warmup": warmup, "missed": missed,
@@ -371,6 +373,7 @@ def _listen_raw(db, hostport, project, n, warmup, log):
         res["from_ack"] = lat_summary_ms(from_ack)
         res["from_send"] = lat_summary_ms(from_send)
         res["consistent_from_ack"] = lat_summary_ms(to_consistent)
+        res["commit_round_trip"] = lat_summary_ms(rtt)
         log(f"listen raw: ack -> documentChange p50 {res['from_ack'].get('p50_ms')} ms, "
             f"p99 {res['from_ack'].get('p99_ms')} ms")
         return res
@@ -402,6 +405,10 @@ def _listen_sdk(db, n, warmup, log):
         errors.append(_short(args.exc_value))
 
     threading.excepthook = hook
+    # ...and keep its stream consumer from logging the same error as a traceback
+    bidi_log = logging.getLogger("google.api_core.bidi")
+    prev_level = bidi_log.level
+    bidi_log.setLevel(logging.CRITICAL)
     watch = ref.on_snapshot(on_snapshot)
 
     def wait(seq, timeout):
@@ -450,9 +457,10 @@ def _listen_sdk(db, n, warmup, log):
         except Exception:  # noqa: BLE001
             pass
         threading.excepthook = prev_hook
+        bidi_log.setLevel(prev_level)
 
 
-def phase_listen(emu, project, n=200, warmup=20, log=print):
+def phase_listen(emu, project, n=500, warmup=100, log=print):
     hostport = f"127.0.0.1:{emu.port}"
     db = client(hostport, project)
     out = {"sdk": _sdk_version()}
