@@ -4,7 +4,7 @@ r"""emubench: emulator-agnostic Firestore REST benchmark harness.
     python emubench.py --cmd 'EMULATOR start --host=127.0.0.1 --port={port}' \
         --label official --out results/official.json all
 
-Phases: startup writes reads bulk query txn triggers errors (or "all").
+Phases: startup writes reads bulk query txn triggers errors grpc listen (or "all").
 Each phase starts its own emulator from --cmd (bulk+query share one), measures,
 and stops it by PID.  Every figure is printed as `name value unit` and all
 results go to --out as JSON (rewritten after every phase).
@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from emuproc import Emulator, assert_loopback_url, host_busy_cpu_s, self_cpu_s  # noqa: E402
 from fsrest import Api  # noqa: E402
 
-PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors"]
+PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
+          "listen"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_READY = ("http://127.0.0.1:{port}/v1/projects/{project}/databases/(default)"
                  "/documents/_bench/ready")
@@ -67,11 +68,18 @@ class Ctx:
 
 def _measured(ctx, emu, coro_fn, cap):
     """Run an async phase against emu with a hard time cap; add CPU/RSS."""
+    def run():
+        try:
+            return asyncio.run(asyncio.wait_for(coro_fn(), timeout=cap))
+        except asyncio.TimeoutError:
+            return {"error": f"phase exceeded its {cap}s cap"}
+    return _accounted(emu, run)
+
+
+def _accounted(emu, run):
+    """run() -> result dict, plus the phase's wall time, client/emulator/other CPU and RSS."""
     c0, e0, h0, t0 = self_cpu_s(), emu.cpu_s(), host_busy_cpu_s(), time.perf_counter()
-    try:
-        res = asyncio.run(asyncio.wait_for(coro_fn(), timeout=cap))
-    except asyncio.TimeoutError:
-        res = {"error": f"phase exceeded its {cap}s cap"}
+    res = run()
     wall = time.perf_counter() - t0
     res["phase_wall_s"] = round(wall, 3)
     res["client_cpu_s"] = round(self_cpu_s() - c0, 2)
@@ -195,6 +203,42 @@ def phase_txn(ctx):
     return res
 
 
+def phase_grpc(ctx):
+    import grpcload
+    a = ctx.a
+    with ctx.emulator("grpc") as emu:
+        emu.start()
+        res = _accounted(emu, lambda: grpcload.phase_grpc(
+            emu, a.project, threads=a.grpc_threads, n_ops=a.grpc_ops,
+            warmup_ops=a.grpc_warmup_ops, read_docs=a.read_docs, time_cap=a.grpc_cap,
+            log=log))
+    for part, prefix in (("writes", "grpc_write"), ("reads", "grpc_read")):
+        r = res.get(part) or {}
+        for k, u in (("ops_per_s", "ops/s"), ("cpu_ms_per_op", "ms"), ("p50_ms", "ms"),
+                     ("p99_ms", "ms")):
+            ctx.emit(f"{prefix}_{k}", r.get(k), u)
+    return res
+
+
+def phase_listen(ctx):
+    import grpcload
+    a = ctx.a
+    with ctx.emulator("listen") as emu:
+        emu.start()
+        res = _accounted(emu, lambda: grpcload.phase_listen(
+            emu, a.project, n=a.listen_writes, warmup=a.listen_warmup, log=log))
+    for part, key, prefix in (("raw", "from_ack", "listen_ack_to_message"),
+                              ("raw", "from_send", "listen_send_to_message"),
+                              ("on_snapshot", "from_ack", "listen_ack_to_callback")):
+        r = res.get(part) or {}
+        if r.get("error"):
+            ctx.emit(f"{prefix}_p50_ms", r["error"], "")
+            continue
+        for k in ("p50_ms", "p99_ms"):
+            ctx.emit(f"{prefix}_{k}", (r.get(key) or {}).get(k), "ms")
+    return res
+
+
 def phase_triggers(ctx):
     import triggers
     a = ctx.a
@@ -282,6 +326,17 @@ def main(argv=None):
     p.add_argument("--txn-backoff", default="50:5000", metavar="BASE_MS:CAP_MS",
                    help="full-jitter exponential backoff between ABORTED retries")
     p.add_argument("--trigger-orders", type=int, default=50)
+    p.add_argument("--grpc-threads", type=int, default=16,
+                   help="SDK threads sharing one client in the grpc phase")
+    p.add_argument("--grpc-ops", type=int, default=20000,
+                   help="measured doc.set() calls, then as many doc.get() calls")
+    p.add_argument("--grpc-warmup-ops", type=int, default=2000,
+                   help="unmeasured operations before each grpc measurement")
+    p.add_argument("--grpc-cap", type=float, default=180.0,
+                   help="seconds per grpc measurement (then counted as capped)")
+    p.add_argument("--listen-writes", type=int, default=500,
+                   help="measured sequential writes per listener")
+    p.add_argument("--listen-warmup", type=int, default=100)
     p.add_argument("--quick", action="store_true",
                    help="smoke-test sizes (2 startups, 3 s loads, 5k bulk, small queries)")
     a = p.parse_args(argv)
@@ -295,6 +350,7 @@ def main(argv=None):
         a.bulk_docs, a.bulk_cap, a.query_sizes = 5000, 30.0, "1000,5000"
         a.bulk_slice = a.bulk_slice or 1000
         a.query_repeats, a.trigger_orders = 10, 10
+        a.grpc_ops, a.grpc_warmup_ops, a.listen_writes, a.listen_warmup = 3000, 500, 50, 5
         if a.bulk_docs not in [int(x) for x in a.query_sizes.split(",")]:
             a.query_sizes += f",{a.bulk_docs}"
     a.bulk_slice = a.bulk_slice or 10000
@@ -314,13 +370,15 @@ def main(argv=None):
                 "clients", "duration", "warmup", "read_docs", "bulk_docs", "bulk_cap",
                 "bulk_slice", "query_sizes", "query_repeats", "txn_clients", "txn_increments",
                 "txn_read", "txn_cap", "txn_backoff", "trigger_orders",
-                "startup_runs", "quick")},
+                "grpc_threads", "grpc_ops", "grpc_warmup_ops", "grpc_cap", "listen_writes",
+                "listen_warmup", "startup_runs", "quick")},
             "notes": dict((kv.split("=", 1) + [""])[:2] if "=" in kv else ("note", kv)
                           for kv in a.note)}
     rep = Report(a.out, meta)
     ctx = Ctx(a, rep)
     simple = {"startup": phase_startup, "writes": phase_writes, "reads": phase_reads,
-              "txn": phase_txn, "triggers": phase_triggers, "errors": phase_errors}
+              "txn": phase_txn, "triggers": phase_triggers, "errors": phase_errors,
+              "grpc": phase_grpc, "listen": phase_listen}
     done_bq = False
     for ph in phases:
         if ph in ("bulk", "query") and done_bq:
