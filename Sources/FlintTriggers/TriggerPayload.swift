@@ -63,7 +63,7 @@ public enum TriggerPayload {
                 "resource": ["name": database.name(of: path), "service": "firestore.googleapis.com"],
             ],
         ]
-        let body = try JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys])
+        let body = try JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys, .withoutEscapingSlashes])
         return TriggerDelivery(headers: [("Content-Type", "application/json")], body: body)
     }
 

@@ -77,5 +77,7 @@ struct TriggerPayloadTests {
         #expect(context["timestamp"] as? String == "2023-11-14T22:13:20.000000Z")
         #expect((context["resource"] as? [String: Any])?["service"] as? String == "firestore.googleapis.com")
         #expect((context["resource"] as? [String: Any])?["name"] as? String == "projects/demo/databases/(default)/documents/orders/o1")
+        // Slashes unescaped, as the official emulator writes them.
+        #expect(String(decoding: delivery.body, as: UTF8.self).contains("\"projects/demo/databases/(default)/documents/orders/o1\""))
     }
 }
