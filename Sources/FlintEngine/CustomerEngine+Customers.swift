@@ -30,7 +30,7 @@ extension CustomerEngine {
             }
             if newNumber, let n = CustomerNumber.parse(profile.fields["customerId"]?.string) {
                 let sequence = try reads.document(EnginePaths.customerSequence)
-                let last = sequence?.fields["last"]?.number.map { Int64($0) } ?? seed ?? 0
+                let last = sequence?.fields["last"]?.count ?? seed ?? 0
                 if n > last || sequence == nil {
                     writes.append(.set(context.name(EnginePaths.customerSequence), ["last": .integer(max(n, last))]))
                 }

@@ -93,7 +93,7 @@ struct OrderTransaction: Sendable {
         newProfile.merge(rules.corrections(of: newProfile) { unknownZips.append($0) }) { _, new in new }
         if newProfile["customerId"] == nil {
             let sequence = try reads.document(EnginePaths.customerSequence)
-            let next = (sequence?.fields["last"]?.number.map { Int64($0) } ?? sequenceSeed ?? 0) + 1
+            let next = (sequence?.fields["last"]?.count ?? sequenceSeed ?? 0) + 1
             newProfile["customerId"] = .string(CustomerNumber.format(next))
             writes.append(.set(name(EnginePaths.customerSequence), ["last": .integer(next)]))
         }
@@ -134,7 +134,7 @@ struct OrderTransaction: Sendable {
                 state.inactivity = InactivityMark(segment: segment, episode: episode)
             }
         }
-        let score = profile["trustScore"]?.number.map { Int($0) }
+        let score = profile["trustScore"]?.count.map { Int(min(max($0, -1_000_000), 1_000_000)) }
         if var ledger = state.trust {
             if let score, let written = ledger.written, score != written {
                 // An admin set the score: it is the new base, with what is known so far in it.

@@ -140,6 +140,19 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
         #expect(!ProfileMetrics.isDubious(trustScore: 100, returnRate: 0, totalOrders: 1, blacklistReason: "", d))
     }
 
+    @Test func absurdProfileValuesAreIgnoredNotTrapped() {
+        let profile: Fields = [
+            "totalOrders": .double(1e300), "refundsCount": .integer(.max), "orderFrequencyDays": .double(1e300),
+            "lastOrderAt": .timestamp(micros: t0), "trustScore": .double(-1e300),
+        ]
+        let baseline = ProfileBaseline(profile: profile)
+        #expect(baseline.totalOrders == 0)
+        #expect(baseline.refundsCount == 0)
+        let m = metrics(["o": OrderFact(createdAt: t0 + day, total: 5)], baseline: baseline)
+        #expect(m.totalOrders == 1)
+        #expect(m.orderFrequencyDays == 0)
+    }
+
     @Test func factsConvergeWhateverTheDeliveryOrder() throws {
         func doc(_ status: String, version: Int64, total: Int64 = 100) -> OrderSnapshot {
             let fields: Fields = [

@@ -569,6 +569,16 @@ def test_bad_orders_fail_their_run_with_a_clear_message(engine):
     assert errors and errors[0] == "INVALID_ARGUMENT: orders/bad: total must be a non-negative number."
 
 
+def test_absurd_profile_values_do_not_break_the_engine(engine):
+    engine.customer("9970000001", totalOrders=1e300, orderFrequencyDays=1e300, trustScore=-1e300,
+                    lastOrderAt=at(-1), refundsCount=2 ** 62)
+    engine.idle()
+    engine.order("z1", "9970000001", created=at())
+    c = engine.get("customers/9970000001")
+    assert (c["totalOrders"], c["refundsCount"], c["trustScore"]) == (1, 0, 50)  # not counts: ignored
+    assert engine.get("orders/z1")["approval"]["status"] == "auto_approved"
+
+
 @pytest.mark.parametrize("body,message", [
     ({"now": "yesterday"}, "now must be an RFC 3339 time"),
     ({"advanceDays": 1, "now": T0}, "Give exactly one of"),

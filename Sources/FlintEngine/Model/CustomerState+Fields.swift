@@ -7,24 +7,24 @@ extension CustomerState {
             guard let m = v.mapFields, let createdAt = m["createdAt"]?.micros, let total = m["total"]?.number else { continue }
             orders[id] = OrderFact(
                 createdAt: createdAt, total: total, source: m["source"]?.string,
-                products: (m["products"]?.mapFields ?? [:]).compactMapValues { $0.number.map { Int64($0) } },
+                products: (m["products"]?.mapFields ?? [:]).compactMapValues(\.count),
                 stages: (m["stages"]?.mapFields ?? [:]).compactMapValues(\.micros),
-                version: Int64(m["version"]?.number ?? 0))
+                version: m["version"]?.count ?? 0)
         }
         if let b = f["baseline"]?.mapFields {
             baseline = ProfileBaseline(
-                totalOrders: Int64(b["totalOrders"]?.number ?? 0), totalSpent: b["totalSpent"]?.number ?? 0,
-                lifetimeValue: b["lifetimeValue"]?.number ?? 0, refundsCount: Int64(b["refundsCount"]?.number ?? 0),
+                totalOrders: b["totalOrders"]?.count ?? 0, totalSpent: b["totalSpent"]?.number ?? 0,
+                lifetimeValue: b["lifetimeValue"]?.number ?? 0, refundsCount: b["refundsCount"]?.count ?? 0,
                 lastOrderAt: b["lastOrderAt"]?.micros, orderFrequencyDays: b["orderFrequencyDays"]?.number,
                 avgDeliveryTime: b["avgDeliveryTime"]?.number,
                 preferredProducts: (b["preferredProducts"]?.arrayElements ?? []).compactMap(\.string),
                 lastInteractionSource: b["lastInteractionSource"]?.string,
                 lastInteractionAt: b["lastInteractionAt"]?.micros)
         }
-        if let t = f["trust"]?.mapFields, let base = t["base"]?.number {
+        if let t = f["trust"]?.mapFields, let base = t["base"]?.count {
             trust = TrustLedger(
                 base: Int(base), absorbed: Set((t["absorbed"]?.arrayElements ?? []).compactMap(\.string)),
-                written: t["written"]?.number.map { Int($0) })
+                written: t["written"]?.count.map { Int($0) })
         }
         if let i = f["inactivity"]?.mapFields, let segment = i["segment"]?.string, let episode = i["episode"]?.micros {
             inactivity = InactivityMark(segment: segment, episode: episode)
@@ -70,10 +70,10 @@ extension CustomerState {
 extension ProfileBaseline {
     /// What a profile written by someone else already counts.
     init(profile f: Fields) {
-        totalOrders = Int64(f["totalOrders"]?.number ?? 0)
+        totalOrders = max(0, f["totalOrders"]?.count ?? 0)
         totalSpent = f["totalSpent"]?.number ?? 0
         lifetimeValue = f["lifetimeValue"]?.number ?? totalSpent
-        refundsCount = Int64(f["refundsCount"]?.number ?? 0)
+        refundsCount = max(0, f["refundsCount"]?.count ?? 0)
         lastOrderAt = f["lastOrderAt"]?.micros
         orderFrequencyDays = f["orderFrequencyDays"]?.number
         avgDeliveryTime = f["avgDeliveryTime"]?.number

@@ -11,6 +11,14 @@ extension FirestoreValue {
         }
     }
 
+    /// A whole number in ±10^15 (counts, scores, quantities): larger or fractional values are not
+    /// counts, and refusing them keeps the arithmetic on them from overflowing.
+    var count: Int64? {
+        guard let d = number, d == d.rounded(), abs(d) <= 1e15 else { return nil }
+        if case .integerValue(let i) = valueType { return i }
+        return Int64(d)
+    }
+
     var string: String? {
         if case .stringValue(let s) = valueType { return s }
         return nil
@@ -51,5 +59,9 @@ enum EngineTime {
     }
 
     static func days(_ micros: Int64) -> Double { Double(micros) / microsPerDay }
-    static func micros(days: Double) -> Int64 { Int64((days * microsPerDay).rounded()) }
+    /// Clamped to ±10,000 years, so absurd day counts cannot overflow.
+    static func micros(days: Double) -> Int64 {
+        let limit = 10_000 * 366 * microsPerDay
+        return Int64(min(limit, max(-limit, (days * microsPerDay).rounded())))
+    }
 }

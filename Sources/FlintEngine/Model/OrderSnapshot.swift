@@ -63,11 +63,11 @@ struct OrderSnapshot: Equatable {
         products = [:]
         for (i, item) in (f["items"]?.arrayElements ?? []).enumerated() {
             guard let m = item.mapFields, let id = m["productId"]?.string, !id.isEmpty,
-                let qty = m["qty"]?.number, qty >= 0, qty == qty.rounded()
+                let qty = m["qty"]?.count, (0...1_000_000_000).contains(qty)
             else {
-                throw .invalidArgument("\(name): items[\(i)] needs a productId and a whole, non-negative qty.")
+                throw .invalidArgument("\(name): items[\(i)] needs a productId and a whole qty from 0 to 1000000000.")
             }
-            products[id, default: 0] += Int64(qty)
+            products[id, default: 0] += qty
         }
         status = f["internalStatus"]?.string ?? OrderStage.created
         guard OrderStage.all.contains(status) else {

@@ -19,7 +19,7 @@ extension EngineRules {
         }
         let dubious = ProfileMetrics.isDubious(
             trustScore: profile["trustScore"]?.number, returnRate: profile["returnRate"]?.number,
-            totalOrders: profile["totalOrders"]?.number.map { Int64($0) },
+            totalOrders: profile["totalOrders"]?.count,
             blacklistReason: profile["blacklistReason"]?.string, self.dubious)
         if profile["isDubious"]?.bool != dubious { out["isDubious"] = .boolean(dubious) }
         return out
@@ -65,7 +65,7 @@ extension EngineRules {
 /// `CUS_0042` ↔ 42.
 enum CustomerNumber {
     static func parse(_ id: String?) -> Int64? {
-        guard let id, id.hasPrefix("CUS_"), let n = Int64(id.dropFirst(4)), n > 0 else { return nil }
+        guard let id, id.hasPrefix("CUS_"), let n = Int64(id.dropFirst(4)), n > 0, n < 1_000_000_000_000 else { return nil }
         return n
     }
 
