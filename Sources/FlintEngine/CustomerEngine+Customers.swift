@@ -25,7 +25,8 @@ extension CustomerEngine {
             if !fix.isEmpty {
                 writes.append(
                     .set(
-                        context.name(EnginePaths.customer(phone)), fix, merge: fix.keys.sorted().map { FieldPath([$0]) },
+                        context.name(EnginePaths.customer(phone)), fix,
+                        merge: fix.keys.sorted().map { FieldPath([$0]) },
                         serverTimestamps: [FieldPath(["updatedAt"])]))
             }
             if newNumber, let n = CustomerNumber.parse(profile.fields["customerId"]?.string) {

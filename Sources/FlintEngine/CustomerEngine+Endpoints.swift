@@ -46,16 +46,20 @@ extension CustomerEngine {
             request = try JSONDecoder().decode(ClockRequest.self, from: body.isEmpty ? Data("{}".utf8) : body)
         } catch {
             throw FirestoreError.invalidArgument(
-                "Expected {\"now\": RFC 3339 time}, {\"advanceDays\": n}, {\"advanceSeconds\": n} or {\"reset\": true}.")
+                "Expected {\"now\": RFC 3339 time}, {\"advanceDays\": n}, {\"advanceSeconds\": n} or {\"reset\": true}."
+            )
         }
-        let given = [request.now != nil, request.advanceDays != nil, request.advanceSeconds != nil, request.reset == true]
+        let given = [
+            request.now != nil, request.advanceDays != nil, request.advanceSeconds != nil, request.reset == true,
+        ]
         guard given.filter({ $0 }).count == 1 else {
             throw FirestoreError.invalidArgument(
                 "Give exactly one of now, advanceDays, advanceSeconds or reset: true.")
         }
         if let now = request.now {
             guard let micros = EngineTime.parse(now) else {
-                throw FirestoreError.invalidArgument("now must be an RFC 3339 time such as 2025-10-10T09:42:00Z, not \"\(now)\".")
+                throw FirestoreError.invalidArgument(
+                    "now must be an RFC 3339 time such as 2025-10-10T09:42:00Z, not \"\(now)\".")
             }
             clock.set(micros)
         } else if let days = request.advanceDays ?? request.advanceSeconds.map({ $0 / 86_400 }) {

@@ -34,8 +34,12 @@ extension CustomerEngine {
                     try Self.markInactive(phone, reads: reads, now: now, rules: rules)
                 }
                 switch outcome.value {
-                case (Segment.dormant?, let notified): report.dormant += 1; report.notifications += notified ? 1 : 0
-                case (Segment.atRisk?, let notified): report.atRisk += 1; report.notifications += notified ? 1 : 0
+                case (Segment.dormant?, let notified):
+                    report.dormant += 1
+                    report.notifications += notified ? 1 : 0
+                case (Segment.atRisk?, let notified):
+                    report.atRisk += 1
+                    report.notifications += notified ? 1 : 0
                 default: break
                 }
             }
@@ -44,7 +48,8 @@ extension CustomerEngine {
         }
         if report.atRisk + report.dormant > 0 {
             logger.info(
-                "inactivity run on \(database): \(report.atRisk) at risk, \(report.dormant) dormant, \(report.notifications) notification(s)")
+                "inactivity run on \(database): \(report.atRisk) at risk, \(report.dormant) dormant, \(report.notifications) notification(s)"
+            )
         }
         return report
     }
@@ -70,7 +75,8 @@ extension CustomerEngine {
         state.inactivity = InactivityMark(segment: segment, episode: last)
         writes.append(.set(name(EnginePaths.state(phone)), state.fields))
 
-        let template = segment == Segment.dormant ? rules.notifications.dormantTemplate : rules.notifications.atRiskTemplate
+        let template =
+            segment == Segment.dormant ? rules.notifications.dormantTemplate : rules.notifications.atRiskTemplate
         let id = "\(phone)-\(template)-\(last)"
         var notified = false
         if try reads.document(EnginePaths.notification(id)) == nil,

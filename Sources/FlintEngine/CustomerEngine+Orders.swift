@@ -49,7 +49,8 @@ extension CustomerEngine {
 
     func logUnknownZip(_ zip: String, phone: String) {
         logger.warning(
-            "zip \(zip) of customers/\(phone) is not in the regions table; region set to \(rules.regions.defaultRegion)")
+            "zip \(zip) of customers/\(phone) is not in the regions table; region set to \(rules.regions.defaultRegion)"
+        )
     }
 }
 
@@ -79,7 +80,9 @@ struct OrderTransaction: Sendable {
         var fact = state.orders[orderID] ?? OrderFact(snapshot)
         fact.merge(snapshot)
         // The order as it stands now is a version too (it may be ahead of this event).
-        let currentOrder = current.flatMap { try? OrderSnapshot($0, time: time) }.flatMap { $0.phone == phone ? $0 : nil }
+        let currentOrder = current.flatMap { try? OrderSnapshot($0, time: time) }.flatMap {
+            $0.phone == phone ? $0 : nil
+        }
         if let currentOrder { fact.merge(currentOrder) }
         state.orders[orderID] = fact
         let metrics = ProfileMetrics(state: state, initialTrust: rules.trust.initialScore, rules: rules)
@@ -113,7 +116,8 @@ struct OrderTransaction: Sendable {
                 let fields = rules.notification(
                     template: template, profile: newProfile, phone: phone, extra: ["orderId": .string(orderID)])
             else { continue }
-            writes.append(.set(name(EnginePaths.notification(id)), fields, serverTimestamps: [FieldPath(["createdAt"])]))
+            writes.append(
+                .set(name(EnginePaths.notification(id)), fields, serverTimestamps: [FieldPath(["createdAt"])]))
         }
 
         let stateFields = state.fields
@@ -216,7 +220,8 @@ struct OrderTransaction: Sendable {
         }
         var times = fields["statusTimes"]?.mapFields ?? [:]
         if status == OrderStage.approved {
-            let courier = fields["courier"]?.string
+            let courier =
+                fields["courier"]?.string
                 ?? rules.courier(
                     region: order.shippingZip.map { rules.region(zip: $0).name } ?? profile["region"]?.string,
                     preferred: profile["preferredCourier"]?.string)

@@ -131,7 +131,8 @@ struct Start: AsyncParsableCommand {
         let defaultPath = "rules/engine.json"
         let path = engineRules ?? defaultPath
         if engineRules == nil, !FileManager.default.fileExists(atPath: defaultPath) {
-            logger.notice("\(defaultPath) not found in \(FileManager.default.currentDirectoryPath); the engine uses its built-in rules.")
+            let directory = FileManager.default.currentDirectoryPath
+            logger.notice("\(defaultPath) not found in \(directory); the engine uses its built-in rules.")
             return CustomerEngine(rules: .builtIn(), rulesSource: "built-in rules")
         }
         do {

@@ -11,7 +11,8 @@ let rulesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// Parses `engine` JSON (with the repository's regions table), reporting the error message if any.
 func parseRules(_ engine: String, regions: String = BuiltInRules.regions) -> Result<EngineRules, FirestoreError> {
     do {
-        return .success(try EngineRules.parse(Data(engine.utf8), source: "test.json") { _ in (Data(regions.utf8), "regions.json") })
+        return .success(
+            try EngineRules.parse(Data(engine.utf8), source: "test.json") { _ in (Data(regions.utf8), "regions.json") })
     } catch {
         return .failure(error)
     }
@@ -80,7 +81,8 @@ func errorMessage(_ r: Result<EngineRules, FirestoreError>) -> String? {
             d["returnRateAbove"] = 1.5
             o["dubious"] = d
         }
-        #expect(errorMessage(parseRules(json)) == "test.json: dubious.returnRateAbove must lie between 0 and 1, not 1.5.")
+        #expect(
+            errorMessage(parseRules(json)) == "test.json: dubious.returnRateAbove must lie between 0 and 1, not 1.5.")
     }
 
     @Test func aFractionalCountIsRefused() {
@@ -89,7 +91,9 @@ func errorMessage(_ r: Result<EngineRules, FirestoreError>) -> String? {
             a["newCustomerOrdersBelow"] = 2.5
             o["approval"] = a
         }
-        #expect(errorMessage(parseRules(json)) == "test.json: approval.newCustomerOrdersBelow must be a whole number, not 2.5.")
+        #expect(
+            errorMessage(parseRules(json))
+                == "test.json: approval.newCustomerOrdersBelow must be a whole number, not 2.5.")
     }
 
     @Test func anUnknownKeyIsNamed() {
@@ -98,7 +102,8 @@ func errorMessage(_ r: Result<EngineRules, FirestoreError>) -> String? {
             a["minTrust"] = 10
             o["approval"] = a
         }
-        #expect(errorMessage(parseRules(json))?.hasPrefix("test.json: approval.minTrust is not a known setting") == true)
+        #expect(
+            errorMessage(parseRules(json))?.hasPrefix("test.json: approval.minTrust is not a known setting") == true)
     }
 
     @Test func tiersMustIncrease() {
@@ -108,9 +113,13 @@ func errorMessage(_ r: Result<EngineRules, FirestoreError>) -> String? {
 
     @Test func aRegionDefaultCourierMustServeTheRegion() {
         let json = editedRules { o in
-            o["couriers"] = ["default": "indiapost", "regions": ["Kochi": ["default": "amazon", "serves": ["indiapost"]]]]
+            o["couriers"] = [
+                "default": "indiapost", "regions": ["Kochi": ["default": "amazon", "serves": ["indiapost"]]],
+            ]
         }
-        #expect(errorMessage(parseRules(json))?.hasPrefix("test.json: couriers.regions.Kochi.default must be one of") == true)
+        #expect(
+            errorMessage(parseRules(json))?.hasPrefix("test.json: couriers.regions.Kochi.default must be one of")
+                == true)
     }
 
     @Test func aTemplateForAnUnknownStageIsNamed() {
@@ -119,11 +128,15 @@ func errorMessage(_ r: Result<EngineRules, FirestoreError>) -> String? {
             n["orderTemplates"] = ["delivred": "x"]
             o["notifications"] = n
         }
-        #expect(errorMessage(parseRules(json))?.hasPrefix("test.json: notifications.orderTemplates.delivred is not an order stage") == true)
+        #expect(
+            errorMessage(parseRules(json))?.hasPrefix(
+                "test.json: notifications.orderTemplates.delivred is not an order stage") == true)
     }
 
     @Test func aBadRegionsTableIsNamed() {
-        #expect(errorMessage(parseRules(BuiltInRules.engine, regions: "{\"110009\": 5}")) == "regions.json: 110009 must be a non-empty string.")
+        #expect(
+            errorMessage(parseRules(BuiltInRules.engine, regions: "{\"110009\": 5}"))
+                == "regions.json: 110009 must be a non-empty string.")
         #expect(errorMessage(parseRules(BuiltInRules.engine, regions: "[1]")) == "regions.json: not a JSON object.")
     }
 

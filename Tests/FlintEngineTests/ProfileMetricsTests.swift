@@ -7,7 +7,9 @@ let rules = EngineRules.builtIn()
 let day: Int64 = 86_400_000_000
 let t0: Int64 = 1_760_000_000_000_000
 
-func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, trust: TrustLedger? = nil) -> ProfileMetrics {
+func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, trust: TrustLedger? = nil)
+    -> ProfileMetrics
+{
     var state = CustomerState()
     state.orders = orders
     state.baseline = baseline
@@ -16,7 +18,10 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
 }
 
 @Suite struct ProfileMetricsTests {
-    @Test(arguments: [(0, "new"), (2, "new"), (3, "repeat"), (10, "repeat"), (11, "gold"), (25, "gold"), (26, "platinum"), (500, "platinum")])
+    @Test(arguments: [
+        (0, "new"), (2, "new"), (3, "repeat"), (10, "repeat"), (11, "gold"), (25, "gold"), (26, "platinum"),
+        (500, "platinum"),
+    ])
     func loyaltyTierBoundaries(orders: Int64, tier: String) {
         #expect(ProfileMetrics.tier(orders: orders, rules.loyaltyTiers) == tier)
     }
@@ -84,7 +89,8 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
         let orders = [
             "a": OrderFact(createdAt: t0, total: 1, products: ["P1": 2, "P2": 2, "P3": 1]),
             "b": OrderFact(createdAt: t0 + day, total: 1, products: ["P4": 2, "P5": 1]),
-            "x": OrderFact(createdAt: t0 + 2 * day, total: 1, products: ["P9": 50], stages: ["cancelled": t0 + 3 * day]),
+            "x": OrderFact(
+                createdAt: t0 + 2 * day, total: 1, products: ["P9": 50], stages: ["cancelled": t0 + 3 * day]),
         ]
         // P1, P2, P4 all have 2: P4 is the most recent; P1 and P2 tie on time too, so by id.
         #expect(ProfileMetrics.preferredProducts(orders: orders, baseline: []) == ["P4", "P1", "P2"])
@@ -92,7 +98,8 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
 
     @Test func preferredProductsFillFromTheBaseline() {
         let orders = ["a": OrderFact(createdAt: t0, total: 1, products: ["P9": 1])]
-        #expect(ProfileMetrics.preferredProducts(orders: orders, baseline: ["P1", "P9", "P2", "P3"]) == ["P9", "P1", "P2"])
+        #expect(
+            ProfileMetrics.preferredProducts(orders: orders, baseline: ["P1", "P9", "P2", "P3"]) == ["P9", "P1", "P2"])
     }
 
     @Test func deliveryTimeIsTheMeanFromShippedToDelivered() {
@@ -162,8 +169,10 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
             let stored = StoredDocumentFixture.make(fields, create: t0, update: version)
             return try! OrderSnapshot(stored, time: { $0 })!
         }
-        let versions = [doc("created_pending", version: t0), doc("shipped", version: t0 + 5, total: 90),
-            doc("delivered", version: t0 + 9, total: 90), doc("delivered", version: t0 + 12, total: 90)]
+        let versions = [
+            doc("created_pending", version: t0), doc("shipped", version: t0 + 5, total: 90),
+            doc("delivered", version: t0 + 9, total: 90), doc("delivered", version: t0 + 12, total: 90),
+        ]
         var results: [OrderFact] = []
         for permutation in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1, 1, 2]] {
             var fact = OrderFact(versions[permutation[0]])
@@ -177,7 +186,9 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
 }
 
 @Suite struct OrderDecisionTests {
-    func decide(total: Double, earlier: Int64 = 5, trust: Int = 80, dubious: Bool = false, reason: String? = nil) -> ApprovalDecision {
+    func decide(total: Double, earlier: Int64 = 5, trust: Int = 80, dubious: Bool = false, reason: String? = nil)
+        -> ApprovalDecision
+    {
         ApprovalDecision.decide(
             total: total, earlierOrders: earlier, trustScore: trust, isDubious: dubious, blacklistReason: reason,
             rules.approval)
@@ -207,16 +218,24 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
     @Test func inactivitySegments() {
         let now = t0 + 100 * day
         func profile(lastOrderDaysAgo: Double, frequency: Double, segment: String = "Active") -> Fields {
-            ["lastOrderAt": .timestamp(micros: now - EngineTime.micros(days: lastOrderDaysAgo)),
-             "orderFrequencyDays": .double(frequency), "customerSegment": .string(segment)]
+            [
+                "lastOrderAt": .timestamp(micros: now - EngineTime.micros(days: lastOrderDaysAgo)),
+                "orderFrequencyDays": .double(frequency), "customerSegment": .string(segment),
+            ]
         }
         #expect(rules.inactivitySegment(of: profile(lastOrderDaysAgo: 30, frequency: 0), now: now) == nil)
         #expect(rules.inactivitySegment(of: profile(lastOrderDaysAgo: 30.01, frequency: 0), now: now) == "Dormant")
         #expect(rules.inactivitySegment(of: profile(lastOrderDaysAgo: 10, frequency: 5), now: now) == nil)
         #expect(rules.inactivitySegment(of: profile(lastOrderDaysAgo: 10.5, frequency: 5), now: now) == "At Risk")
-        #expect(rules.inactivitySegment(of: profile(lastOrderDaysAgo: 10.5, frequency: 5, segment: "At Risk"), now: now) == nil)
-        #expect(rules.inactivitySegment(of: profile(lastOrderDaysAgo: 40, frequency: 5, segment: "At Risk"), now: now) == "Dormant")
-        #expect(rules.inactivitySegment(of: profile(lastOrderDaysAgo: 40, frequency: 5, segment: "Dormant"), now: now) == nil)
+        #expect(
+            rules.inactivitySegment(of: profile(lastOrderDaysAgo: 10.5, frequency: 5, segment: "At Risk"), now: now)
+                == nil)
+        #expect(
+            rules.inactivitySegment(of: profile(lastOrderDaysAgo: 40, frequency: 5, segment: "At Risk"), now: now)
+                == "Dormant")
+        #expect(
+            rules.inactivitySegment(of: profile(lastOrderDaysAgo: 40, frequency: 5, segment: "Dormant"), now: now)
+                == nil)
     }
 
     @Test func customerNumbers() {

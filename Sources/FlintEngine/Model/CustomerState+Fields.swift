@@ -4,7 +4,9 @@ import FlintCore
 extension CustomerState {
     init(fields f: Fields) {
         for (id, v) in f["orders"]?.mapFields ?? [:] {
-            guard let m = v.mapFields, let createdAt = m["createdAt"]?.micros, let total = m["total"]?.number else { continue }
+            guard let m = v.mapFields, let createdAt = m["createdAt"]?.micros, let total = m["total"]?.number else {
+                continue
+            }
             orders[id] = OrderFact(
                 createdAt: createdAt, total: total, source: m["source"]?.string,
                 products: (m["products"]?.mapFields ?? [:]).compactMapValues(\.count),
@@ -33,15 +35,16 @@ extension CustomerState {
 
     var fields: Fields {
         var f: Fields = [:]
-        f["orders"] = .map(orders.mapValues { o in
-            var m: Fields = [
-                "createdAt": .timestamp(micros: o.createdAt), "total": .double(o.total),
-                "products": .map(o.products.mapValues { .integer($0) }),
-                "stages": .map(o.stages.mapValues { .timestamp(micros: $0) }), "version": .integer(o.version),
-            ]
-            if let s = o.source { m["source"] = .string(s) }
-            return .map(m)
-        })
+        f["orders"] = .map(
+            orders.mapValues { o in
+                var m: Fields = [
+                    "createdAt": .timestamp(micros: o.createdAt), "total": .double(o.total),
+                    "products": .map(o.products.mapValues { .integer($0) }),
+                    "stages": .map(o.stages.mapValues { .timestamp(micros: $0) }), "version": .integer(o.version),
+                ]
+                if let s = o.source { m["source"] = .string(s) }
+                return .map(m)
+            })
         if let b = baseline {
             var m: Fields = [
                 "totalOrders": .integer(b.totalOrders), "totalSpent": .double(b.totalSpent),
@@ -56,7 +59,9 @@ extension CustomerState {
             f["baseline"] = .map(m)
         }
         if let t = trust {
-            var m: Fields = ["base": .integer(Int64(t.base)), "absorbed": .array(t.absorbed.sorted().map { .string($0) })]
+            var m: Fields = [
+                "base": .integer(Int64(t.base)), "absorbed": .array(t.absorbed.sorted().map { .string($0) }),
+            ]
             if let w = t.written { m["written"] = .integer(Int64(w)) }
             f["trust"] = .map(m)
         }

@@ -23,9 +23,10 @@ struct OrderFact: Equatable {
         version = s.version
     }
 
-    init(createdAt: Int64, total: Double, source: String? = nil, products: [String: Int64] = [:],
-        stages: [String: Int64] = [:], version: Int64 = 0)
-    {
+    init(
+        createdAt: Int64, total: Double, source: String? = nil, products: [String: Int64] = [:],
+        stages: [String: Int64] = [:], version: Int64 = 0
+    ) {
         self.createdAt = createdAt
         self.total = total
         self.source = source

@@ -72,7 +72,8 @@ struct OrderSnapshot: Equatable {
         status = f["internalStatus"]?.string ?? OrderStage.created
         guard OrderStage.all.contains(status) else {
             throw .invalidArgument(
-                "\(name): internalStatus \"\(status)\" is not one of \(OrderStage.all.sorted().joined(separator: ", ")).")
+                "\(name): internalStatus \"\(status)\" is not one of \(OrderStage.all.sorted().joined(separator: ", "))."
+            )
         }
         stages = [:]
         let times = f["statusTimes"]?.mapFields ?? [:]
@@ -93,8 +94,10 @@ struct OrderSnapshot: Equatable {
     var profileKey: String {
         let stageKeys = stages.keys.sorted().map { $0 == stageTimedByVersion ? $0 : "\($0)=\(stages[$0]!)" }
         let items = products.keys.sorted().map { "\($0)x\(products[$0]!)" }
-        return [phone, String(createdAt), String(total), source ?? "", items.joined(separator: ","),
-            stageKeys.joined(separator: ",")].joined(separator: "|")
+        return [
+            phone, String(createdAt), String(total), source ?? "", items.joined(separator: ","),
+            stageKeys.joined(separator: ","),
+        ].joined(separator: "|")
     }
 
     /// Whether the engine has something to do with the order as it stands.

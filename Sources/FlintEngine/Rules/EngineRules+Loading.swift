@@ -34,7 +34,9 @@ extension EngineRules {
         let regions = try root.object("regions")
         let couriers = try root.object("couriers")
         let notifications = try root.object("notifications")
-        try root.allowOnly(["trust", "loyaltyTiers", "dubious", "approval", "inactivity", "regions", "couriers", "notifications"])
+        try root.allowOnly([
+            "trust", "loyaltyTiers", "dubious", "approval", "inactivity", "regions", "couriers", "notifications",
+        ])
 
         let minScore = try trust.int("min", in: 0...1_000_000)
         let maxScore = try trust.int("max", in: minScore...1_000_000)
@@ -96,7 +98,9 @@ extension EngineRules {
             let serves = try r.strings("serves")
             let regionDefault = try r.string("default")
             guard serves.contains(regionDefault) else {
-                throw r.error("default", "must be one of the couriers the region's serves list names (\(serves.joined(separator: ", ")))")
+                throw r.error(
+                    "default",
+                    "must be one of the couriers the region's serves list names (\(serves.joined(separator: ", ")))")
             }
             try r.allowOnly(["default", "serves"])
             out[name] = RegionCouriers(defaultCourier: regionDefault, serves: Set(serves))
@@ -105,15 +109,18 @@ extension EngineRules {
         return Couriers(defaultCourier: defaultCourier, regions: out)
     }
 
-    static let orderStages: Set<String> = ["approved", "ready_for_shipping", "shipped", "in_transit", "delivered",
-        "return_initiated", "returned", "cancelled"]
+    static let orderStages: Set<String> = [
+        "approved", "ready_for_shipping", "shipped", "in_transit", "delivered",
+        "return_initiated", "returned", "cancelled",
+    ]
 
     private static func notificationRules(_ o: RulesObject) throws(FirestoreError) -> Notifications {
         let templates = try o.object("orderTemplates")
         var orderTemplates: [String: String] = [:]
         for stage in templates.keys {
             guard orderStages.contains(stage) else {
-                throw templates.error(stage, "is not an order stage (one of \(orderStages.sorted().joined(separator: ", ")))")
+                throw templates.error(
+                    stage, "is not an order stage (one of \(orderStages.sorted().joined(separator: ", ")))")
             }
             orderTemplates[stage] = try templates.string(stage)
         }
@@ -135,7 +142,12 @@ extension EngineRules {
 
 /// A JSON value as the rules file holds it (decoded without Foundation's number/bool ambiguity).
 enum RulesJSON: Decodable {
-    case bool(Bool), number(Double), string(String), array([RulesJSON]), object([String: RulesJSON]), null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([RulesJSON])
+    case object([String: RulesJSON])
+    case null
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -195,7 +207,10 @@ struct RulesObject {
     func number(_ key: String, in range: ClosedRange<Double>) throws(FirestoreError) -> Double {
         guard case .number(let d) = try value(key) else { throw error(key, "must be a number") }
         guard d.isFinite, range.contains(d) else {
-            throw error(key, "must lie between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(d))")
+            throw error(
+                key,
+                "must lie between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(d))"
+            )
         }
         return d
     }

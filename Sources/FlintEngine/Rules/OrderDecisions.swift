@@ -31,7 +31,9 @@ struct ApprovalDecision: Equatable {
         if earlierOrders < Int64(rules.newCustomerOrdersBelow), total > rules.newCustomerMaxOrderTotal {
             return .init(
                 status: manualReview,
-                reason: "order total \(money(total)) exceeds the cap of \(money(rules.newCustomerMaxOrderTotal)) for customers with fewer than \(rules.newCustomerOrdersBelow) earlier orders (this one has \(earlierOrders))")
+                reason:
+                    "order total \(money(total)) exceeds the cap of \(money(rules.newCustomerMaxOrderTotal)) for customers with fewer than \(rules.newCustomerOrdersBelow) earlier orders (this one has \(earlierOrders))"
+            )
         }
         return .init(
             status: autoApproved,

@@ -27,7 +27,8 @@ struct ProfileMetrics: Equatable {
         refundsCount = baseline.refundsCount + Int64(facts.filter(\.refunded).count)
         avgOrderValue = totalOrders > 0 ? round2(totalSpent / Double(totalOrders)) : 0
         returnRate = totalOrders > 0 ? round2(Double(refundsCount) / Double(totalOrders)) : 0
-        trustScore = Self.trust(orders: orders, ledger: state.trust ?? TrustLedger(base: initialTrust), rules: rules.trust)
+        trustScore = Self.trust(
+            orders: orders, ledger: state.trust ?? TrustLedger(base: initialTrust), rules: rules.trust)
         loyaltyTier = Self.tier(orders: totalOrders, rules.loyaltyTiers)
         let times = facts.map(\.createdAt)
         lastOrderAt = ([baseline.lastOrderAt].compactMap { $0 } + times).max()
@@ -80,7 +81,8 @@ struct ProfileMetrics: Equatable {
         var earliest = orderTimes.min()
         var latest = orderTimes.max()
         if let last = baseline.lastOrderAt, baseline.totalOrders > 0 {
-            let first = last - EngineTime.micros(days: (baseline.orderFrequencyDays ?? 0) * Double(baseline.totalOrders - 1))
+            let first =
+                last - EngineTime.micros(days: (baseline.orderFrequencyDays ?? 0) * Double(baseline.totalOrders - 1))
             count += Int(baseline.totalOrders)
             earliest = min(earliest ?? first, first)
             latest = max(latest ?? last, last)
@@ -140,7 +142,8 @@ struct ProfileMetrics: Equatable {
 
     /// Dubious by the thresholds, and always while an admin's blacklistReason stands.
     static func isDubious(
-        trustScore: Double?, returnRate: Double?, totalOrders: Int64?, blacklistReason: String?, _ rules: EngineRules.Dubious
+        trustScore: Double?, returnRate: Double?, totalOrders: Int64?, blacklistReason: String?,
+        _ rules: EngineRules.Dubious
     ) -> Bool {
         if let reason = blacklistReason, !reason.isEmpty { return true }
         if let t = trustScore, t < Double(rules.trustScoreBelow) { return true }

@@ -65,7 +65,9 @@ extension EngineRules {
 /// `CUS_0042` ↔ 42.
 enum CustomerNumber {
     static func parse(_ id: String?) -> Int64? {
-        guard let id, id.hasPrefix("CUS_"), let n = Int64(id.dropFirst(4)), n > 0, n < 1_000_000_000_000 else { return nil }
+        guard let id, id.hasPrefix("CUS_"), let n = Int64(id.dropFirst(4)), n > 0, n < 1_000_000_000_000 else {
+            return nil
+        }
         return n
     }
 
