@@ -602,6 +602,30 @@ def test_engine_can_be_turned_off():
         server.stop()
 
 
+def test_status_names_the_rules_and_the_clock(servers):
+    status = requests.get(f"{servers['normal'].base}/emulator/v1/engine", timeout=10).json()
+    assert status["rules"] == "rules/engine.json"
+    assert set(status["clock"]) == {"now", "fixed"}
+
+
+def test_without_a_rules_file_the_built_in_rules_are_used():
+    binpath = os.environ.get("FLINT_BIN") or os.path.join(REPO_ROOT, ".build", "debug", "flint")
+    with tempfile.TemporaryDirectory() as d:
+        proc = subprocess.Popen([binpath, "start", "--port", "0"], cwd=d, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+        try:
+            lines = []
+            for line in proc.stdout:
+                lines.append(line)
+                if line.startswith("Flint ready"):
+                    break
+            assert any("the engine uses its built-in rules" in x for x in lines), lines
+            assert any("Customer Intelligence Engine on (built-in rules)" in x for x in lines), lines
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
 def test_a_bad_rules_file_stops_the_start_naming_the_key():
     with open(os.path.join(REPO_ROOT, "rules", "engine.json")) as f:
         text = f.read().replace('"minTrustScore": 40', '"minTrustScore": "forty"')
