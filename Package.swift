@@ -100,10 +100,20 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The Customer Intelligence Engine: customer profiles, order approval, courier routing and
+        // notifications, as built-in triggers over orders/ and customers/.
+        .target(
+            name: "FlintEngine",
+            dependencies: [
+                "FlintTriggers", "FlintService", "FlintCore", "FlintProto", "FlintStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6
+        ),
         .executableTarget(
             name: "flint",
             dependencies: [
-                "FlintServer", "FlintTriggers", "FlintCore",
+                "FlintServer", "FlintTriggers", "FlintCore", "FlintEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift6
@@ -112,6 +122,7 @@ let package = Package(
         .testTarget(
             name: "FlintTriggersTests", dependencies: ["FlintTriggers", "FlintProto", "FlintStore", "FlintService"],
             swiftSettings: swift6),
+        .testTarget(name: "FlintEngineTests", dependencies: ["FlintEngine", "FlintCore", "FlintStore"], swiftSettings: swift6),
         .testTarget(name: "FlintStoreTests", dependencies: ["FlintStore", "FlintService", "FlintProto"], swiftSettings: swift6),
         .testTarget(
             name: "FlintServerTests",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlintCore
+import FlintEngine
 import FlintServer
 import FlintTriggers
 import Foundation
@@ -58,6 +59,12 @@ struct Start: AsyncParsableCommand {
     @Option(help: "Writes made this many trigger levels deep fire no further triggers.")
     var triggerMaxDepth = 16
 
+    @Flag(help: "Run without the Customer Intelligence Engine (on by default).")
+    var noEngine = false
+
+    @Option(help: "The engine's rules file (default: rules/engine.json, else the built-in rules).")
+    var engineRules: String?
+
     func validate() throws {
         guard DeliveryMode(rawValue: triggerMode) != nil else {
             throw ValidationError("--trigger-mode must be normal, duplicate or shuffle.")
@@ -107,6 +114,7 @@ struct Start: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
+        if !noEngine { configuration.extensions.append(try engine(logger: logger)) }
         let server = FlintServer(configuration: configuration, logger: logger) { port in
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
             let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n"
@@ -115,5 +123,22 @@ struct Start: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The engine with its rules: `--engine-rules`, else `rules/engine.json` when present, else the
+    /// built-in copy of it. A bad rules file stops the start with the bad key named.
+    private func engine(logger: Logger) throws -> CustomerEngine {
+        let defaultPath = "rules/engine.json"
+        let path = engineRules ?? defaultPath
+        if engineRules == nil, !FileManager.default.fileExists(atPath: defaultPath) {
+            let directory = FileManager.default.currentDirectoryPath
+            logger.notice("\(defaultPath) not found in \(directory); the engine uses its built-in rules.")
+            return CustomerEngine(rules: .builtIn(), rulesSource: "built-in rules")
+        }
+        do {
+            return CustomerEngine(rules: try EngineRules.load(path: path), rulesSource: path)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 }

@@ -1,0 +1,43 @@
+import FlintCore
+import FlintProto
+import FlintService
+import FlintStore
+import FlintTriggers
+
+extension CustomerEngine {
+    /// Any write to `customers/{phone}`: keeps `region` and `isDubious` true to the profile's
+    /// address, scores and blacklistReason, and keeps the customer number sequence above every
+    /// customerId written by others. A profile that is already right is left untouched.
+    func handleCustomer(_ event: TriggerEvent, _ context: TriggerContext) async throws {
+        guard let after = event.after else { return }
+        remember(event.database)
+        let phone = event.path.lastSegment
+        let number = CustomerNumber.parse(after.fields["customerId"]?.string)
+        let newNumber = number != nil && after.fields["customerId"] != event.before?.fields["customerId"]
+        guard newNumber || !rules.corrections(of: after.fields).isEmpty else { return }
+        let seed = newNumber ? try await sequenceSeed(context, unlessExists: nil) : nil
+        let rules = self.rules
+        let unknownZips = try await context.update { reads -> (writes: [Google_Firestore_V1_Write], value: [String]) in
+            guard let profile = try reads.document(EnginePaths.customer(phone)) else { return ([], []) }
+            var writes: [Google_Firestore_V1_Write] = []
+            var unknown: [String] = []
+            let fix = rules.corrections(of: profile.fields) { unknown.append($0) }
+            if !fix.isEmpty {
+                writes.append(
+                    .set(
+                        context.name(EnginePaths.customer(phone)), fix,
+                        merge: fix.keys.sorted().map { FieldPath([$0]) },
+                        serverTimestamps: [FieldPath(["updatedAt"])]))
+            }
+            if newNumber, let n = CustomerNumber.parse(profile.fields["customerId"]?.string) {
+                let sequence = try reads.document(EnginePaths.customerSequence)
+                let last = sequence?.fields["last"]?.count ?? seed ?? 0
+                if n > last || sequence == nil {
+                    writes.append(.set(context.name(EnginePaths.customerSequence), ["last": .integer(max(n, last))]))
+                }
+            }
+            return (writes, unknown)
+        }
+        for zip in unknownZips { logUnknownZip(zip, phone: phone) }
+    }
+}

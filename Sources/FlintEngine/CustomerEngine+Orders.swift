@@ -1,0 +1,240 @@
+import FlintCore
+import FlintProto
+import FlintService
+import FlintStore
+import FlintTriggers
+
+extension CustomerEngine {
+    /// Any write to `orders/{orderId}`: counts the order into its customer's profile, decides
+    /// approval of a new order and routes an approved one, and queues notifications.
+    func handleOrder(_ event: TriggerEvent, _ context: TriggerContext) async throws {
+        // A deleted order stays counted: the profile is history, not the current order book.
+        guard let after = event.after else { return }
+        let time: @Sendable (Int64) -> Int64 = { [clock] t in clock.time(ofCommit: t) }
+        guard let snapshot = try OrderSnapshot(after, time: time) else { return }
+        remember(event.database)
+        if let before = event.before, let old = try? OrderSnapshot(before, time: time),
+            old.profileKey == snapshot.profileKey, !snapshot.needsDecision
+        {
+            return  // e.g. the engine's own approval write: nothing the profile counts changed
+        }
+        let phone = snapshot.phone
+        let sequenceSeed = try await sequenceSeed(context, unlessExists: EnginePaths.customer(phone))
+        let transaction = OrderTransaction(
+            rules: rules, orderID: event.path.lastSegment, snapshot: snapshot, now: clock.now,
+            sequenceSeed: sequenceSeed, time: time, name: context.name)
+        let unknownZips: [String] = try await context.update { reads in try transaction.run(reads) }
+        for zip in unknownZips { logUnknownZip(zip, phone: phone) }
+    }
+
+    /// The highest customer number already in use, when the sequence document does not exist yet
+    /// and `path` (a profile about to be created) is missing: profiles loaded before the engine
+    /// numbered any keep their ids unique.
+    func sequenceSeed(_ context: TriggerContext, unlessExists path: ResourcePath?) async throws -> Int64? {
+        let database = context.database
+        return try await context.service.store.read { reader -> Int64? in
+            if let path, try reader.document(database, path) != nil { return nil }
+            if try reader.document(database, EnginePaths.customerSequence) != nil { return nil }
+            var highest: Int64 = 0
+            var after: String?
+            while true {
+                let page = try reader.documents(database, in: EnginePaths.customers, afterID: after, limit: 1000)
+                for doc in page { highest = max(highest, CustomerNumber.parse(doc.fields["customerId"]?.string) ?? 0) }
+                guard let last = page.last, page.count == 1000 else { break }
+                after = last.path.lastSegment
+            }
+            return highest
+        }
+    }
+
+    func logUnknownZip(_ zip: String, phone: String) {
+        logger.warning(
+            "zip \(zip) of customers/\(phone) is not in the regions table; region set to \(rules.regions.defaultRegion)"
+        )
+    }
+}
+
+/// One order event's read-compute-write, run inside the serial write transaction.
+struct OrderTransaction: Sendable {
+    let rules: EngineRules
+    let orderID: String
+    let snapshot: OrderSnapshot
+    let now: Int64
+    let sequenceSeed: Int64?
+    let time: @Sendable (Int64) -> Int64
+    let name: @Sendable (ResourcePath) -> String
+
+    typealias Write = Google_Firestore_V1_Write
+
+    /// Returns the writes and the zips the regions table did not know.
+    func run(_ reads: AtomicReads) throws -> (writes: [Write], value: [String]) {
+        let phone = snapshot.phone
+        let profileDoc = try reads.document(EnginePaths.customer(phone))
+        let stateDoc = try reads.document(EnginePaths.state(phone))
+        let current = try reads.document(EnginePaths.order(orderID))
+        let profile = profileDoc?.fields ?? [:]
+        var state = stateDoc.map { CustomerState(fields: $0.fields) } ?? CustomerState()
+        var writes: [Write] = []
+
+        adoptProfile(profile, exists: profileDoc != nil, into: &state)
+        var fact = state.orders[orderID] ?? OrderFact(snapshot)
+        fact.merge(snapshot)
+        // The order as it stands now is a version too (it may be ahead of this event).
+        let currentOrder = current.flatMap { try? OrderSnapshot($0, time: time) }.flatMap {
+            $0.phone == phone ? $0 : nil
+        }
+        if let currentOrder { fact.merge(currentOrder) }
+        state.orders[orderID] = fact
+        let metrics = ProfileMetrics(state: state, initialTrust: rules.trust.initialScore, rules: rules)
+        state.trust?.written = metrics.trustScore
+
+        var unknownZips: [String] = []
+        var newProfile = profileFields(profile, metrics: metrics, state: state)
+        if profileDoc == nil, let address = current?.fields["shippingAddress"] {
+            newProfile["defaultAddress"] = address
+        }
+        newProfile.merge(rules.corrections(of: newProfile) { unknownZips.append($0) }) { _, new in new }
+        if newProfile["customerId"] == nil {
+            let sequence = try reads.document(EnginePaths.customerSequence)
+            let next = (sequence?.fields["last"]?.count ?? sequenceSeed ?? 0) + 1
+            newProfile["customerId"] = .string(CustomerNumber.format(next))
+            writes.append(.set(name(EnginePaths.customerSequence), ["last": .integer(next)]))
+        }
+        if let w = profileWrite(from: profile, to: newProfile, created: profileDoc == nil) { writes.append(w) }
+
+        var reached: Set<String> = [snapshot.status]
+        if let current, let order = currentOrder {
+            reached.insert(order.status)
+            let (write, stages) = decide(order, fields: current.fields, profile: newProfile, metrics: metrics)
+            if let write { writes.append(write) }
+            reached.formUnion(stages)
+        }
+        for stage in reached.sorted() {
+            guard let template = rules.notifications.orderTemplates[stage] else { continue }
+            let id = "\(orderID)-\(template)"
+            guard try reads.document(EnginePaths.notification(id)) == nil,
+                let fields = rules.notification(
+                    template: template, profile: newProfile, phone: phone, extra: ["orderId": .string(orderID)])
+            else { continue }
+            writes.append(
+                .set(name(EnginePaths.notification(id)), fields, serverTimestamps: [FieldPath(["createdAt"])]))
+        }
+
+        let stateFields = state.fields
+        if stateDoc.map({ !fieldsEqual($0.fields, stateFields) }) ?? true {
+            writes.append(.set(name(EnginePaths.state(phone)), stateFields))
+        }
+        return (writes, unknownZips)
+    }
+
+    /// The first time the engine counts an order for a profile, what the profile already says
+    /// becomes the baseline (a loaded profile keeps its history).
+    private func adoptProfile(_ profile: Fields, exists: Bool, into state: inout CustomerState) {
+        if state.baseline == nil {
+            state.baseline = exists ? ProfileBaseline(profile: profile) : ProfileBaseline()
+            if let segment = profile["customerSegment"]?.string, segment != Segment.active,
+                let episode = state.baseline?.lastOrderAt, state.inactivity == nil
+            {
+                state.inactivity = InactivityMark(segment: segment, episode: episode)
+            }
+        }
+        let score = profile["trustScore"]?.count.map { Int(min(max($0, -1_000_000), 1_000_000)) }
+        if var ledger = state.trust {
+            if let score, let written = ledger.written, score != written {
+                // An admin set the score: it is the new base, with what is known so far in it.
+                ledger = TrustLedger(
+                    base: score, absorbed: Set(ProfileMetrics.trustEvents(state.orders).map(\.key)), written: score)
+            }
+            state.trust = ledger
+        } else {
+            state.trust = TrustLedger(base: score ?? rules.trust.initialScore)
+        }
+    }
+
+    /// The profile with every derived field recomputed.
+    private func profileFields(_ profile: Fields, metrics m: ProfileMetrics, state: CustomerState) -> Fields {
+        var f = profile
+        f["phone"] = .string(snapshot.phone)
+        f["totalOrders"] = .integer(m.totalOrders)
+        f["totalSpent"] = .rounded(m.totalSpent)
+        f["lifetimeValue"] = .rounded(m.lifetimeValue)
+        f["avgOrderValue"] = .rounded(m.avgOrderValue)
+        f["refundsCount"] = .integer(m.refundsCount)
+        f["returnRate"] = .rounded(m.returnRate)
+        f["trustScore"] = .integer(Int64(m.trustScore))
+        f["loyaltyTier"] = .string(m.loyaltyTier)
+        f["orderFrequencyDays"] = .rounded(m.orderFrequencyDays)
+        f["preferredProducts"] = .array(m.preferredProducts.map { .string($0) })
+        if let v = m.lastOrderAt { f["lastOrderAt"] = .timestamp(micros: v) }
+        if let v = m.avgDeliveryTime { f["avgDeliveryTime"] = .rounded(v) }
+        if let v = m.lastInteractionSource { f["lastInteractionSource"] = .string(v) }
+        if let v = m.lastInteractionAt { f["lastInteractionAt"] = .timestamp(micros: v) }
+        if f["defaultAddress"] == nil, f["region"] == nil, let zip = snapshot.shippingZip {
+            f["region"] = .string(rules.region(zip: zip).name)
+        }
+        let mark = state.inactivity.flatMap { $0.episode == m.lastOrderAt ? $0 : nil }
+        f["customerSegment"] = .string(mark?.segment ?? Segment.active)
+        if mark?.segment == Segment.dormant, let last = m.lastOrderAt {
+            f["inactiveSince"] = .timestamp(micros: last)
+        } else {
+            f["inactiveSince"] = nil
+        }
+        return f
+    }
+
+    /// A merge write of the fields that changed (removed ones included), stamping updatedAt.
+    private func profileWrite(from old: Fields, to new: Fields, created: Bool) -> Write? {
+        let changed = Set(old.keys).union(new.keys).filter { key in
+            switch (old[key], new[key]) {
+            case (let a?, let b?): !valuesIdentical(a, b)
+            case (nil, nil): false
+            default: true
+            }
+        }
+        if changed.isEmpty && !created { return nil }
+        var stamps = [FieldPath(["updatedAt"])]
+        if created { stamps.append(FieldPath(["createdAt"])) }
+        let mask = changed.subtracting(["updatedAt", "createdAt"]).sorted().map { FieldPath([$0]) }
+        return .set(
+            name(EnginePaths.customer(snapshot.phone)), new.filter { changed.contains($0.key) }, merge: mask,
+            serverTimestamps: stamps)
+    }
+
+    /// Approves or holds a new order, routes an approved one: the order write, and the stages it passes.
+    private func decide(_ order: OrderSnapshot, fields: Fields, profile: Fields, metrics: ProfileMetrics)
+        -> (Write?, [String])
+    {
+        var update: Fields = [:]
+        var status = order.status
+        var stages: [String] = []
+        if order.status == OrderStage.created && !order.hasApproval {
+            let decision = ApprovalDecision.decide(
+                total: order.total, earlierOrders: metrics.totalOrders - 1, trustScore: metrics.trustScore,
+                isDubious: profile["isDubious"]?.bool ?? false, blacklistReason: profile["blacklistReason"]?.string,
+                rules.approval)
+            update["approval"] = .map([
+                "status": .string(decision.status), "reason": .string(decision.reason),
+                "decidedAt": .timestamp(micros: now),
+            ])
+            if decision.approved { status = OrderStage.approved }
+        }
+        var times = fields["statusTimes"]?.mapFields ?? [:]
+        if status == OrderStage.approved {
+            let courier =
+                fields["courier"]?.string
+                ?? rules.courier(
+                    region: order.shippingZip.map { rules.region(zip: $0).name } ?? profile["region"]?.string,
+                    preferred: profile["preferredCourier"]?.string)
+            update["courier"] = .string(courier)
+            if times[OrderStage.approved] == nil { times[OrderStage.approved] = .timestamp(micros: now) }
+            times[OrderStage.readyForShipping] = .timestamp(micros: now)
+            update["statusTimes"] = .map(times)
+            status = OrderStage.readyForShipping
+            stages = [OrderStage.approved, OrderStage.readyForShipping]
+        }
+        if status != order.status { update["internalStatus"] = .string(status) }
+        if update.isEmpty { return (nil, stages) }
+        let mask = update.keys.sorted().map { FieldPath([$0]) }
+        return (.set(name(EnginePaths.order(orderID)), update, merge: mask, exists: true), stages)
+    }
+}

@@ -1,0 +1,66 @@
+import FlintCore
+import FlintService
+import FlintStore
+import FlintTriggers
+import Foundation
+import Logging
+import Synchronization
+
+/// The Customer Intelligence Engine: keeps `customers/{phone}` profiles true as orders are
+/// written, approves or holds new orders, picks couriers and queues WhatsApp notifications —
+/// documents in, documents out, through in-process triggers.
+///
+/// Every handler reads the customer, its bookkeeping (`customers/{phone}/engine/state`) and the
+/// order inside one serial write transaction (`TriggerContext.update`) and recomputes the profile
+/// from per-order facts, so repeated, reordered and concurrent events converge to the same documents.
+public final class CustomerEngine: FlintExtension, Sendable {
+    public let rules: EngineRules
+    /// Where the rules came from (a path, or "built-in rules").
+    public let rulesSource: String
+    let clock = EngineClock()
+    let logger: Logger
+    let service = Mutex<FirestoreService?>(nil)
+    /// Databases that had engine events: the scheduled inactivity job visits them.
+    let databases = Mutex<Set<DatabaseID>>([])
+
+    public init(rules: EngineRules, rulesSource: String, logger: Logger = Logger(label: "flint.engine")) {
+        self.rules = rules
+        self.rulesSource = rulesSource
+        self.logger = logger
+    }
+
+    public func install(_ runtime: TriggerRuntime) throws {
+        service.withLock { $0 = runtime.service }
+        try runtime.on(nil, "orders/{orderId}", key: "engine.orders") { [self] event, context in
+            try await handleOrder(event, context)
+        }
+        try runtime.on(nil, "customers/{phone}", key: "engine.customers") { [self] event, context in
+            try await handleCustomer(event, context)
+        }
+        scheduleInactivity()
+        logger.info("Customer Intelligence Engine on (\(rulesSource)).")
+    }
+
+    func remember(_ database: DatabaseID) {
+        _ = databases.withLock { $0.insert(database) }
+    }
+
+    func requireService() throws -> FirestoreService {
+        guard let s = service.withLock({ $0 }) else {
+            throw FirestoreError(.failedPrecondition, "The engine is not installed on a running server.")
+        }
+        return s
+    }
+}
+
+/// Where the engine keeps its documents.
+enum EnginePaths {
+    static func customer(_ phone: String) -> ResourcePath { ResourcePath(["customers", phone]) }
+    /// Per-customer bookkeeping: order facts, the profile's baseline, the trust ledger, inactivity.
+    static func state(_ phone: String) -> ResourcePath { ResourcePath(["customers", phone, "engine", "state"]) }
+    static func order(_ id: String) -> ResourcePath { ResourcePath(["orders", id]) }
+    static func notification(_ id: String) -> ResourcePath { ResourcePath(["notifications", id]) }
+    /// `{last: n}`: the last customer number handed out (CUS_0001, CUS_0002, …).
+    static let customerSequence = ResourcePath(["engine", "customerSequence"])
+    static let customers = ResourcePath(["customers"])
+}
