@@ -8,6 +8,16 @@ struct IndexEntry: Hashable {
     var field: String
     var value: [UInt8]
 
+    static func == (a: IndexEntry, b: IndexEntry) -> Bool {
+        a.value == b.value && a.field.utf8.elementsEqual(b.field.utf8)
+    }
+
+    // Hashes the bytes in one go (an array of bytes would be fed to the hasher one at a time).
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(utf8: field)
+        value.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// Array-element rows use this prefix, which no canonical field path can start with.
     static let containsPrefix = "[]"
 
@@ -20,18 +30,61 @@ struct IndexEntry: Hashable {
     /// `prefix` is the canonical path of the enclosing map plus ".", or empty at the top.
     private static func collect(_ fields: Fields, prefix: String, into out: inout [IndexEntry]) {
         for (key, value) in fields {
+            collect(value, name: prefix + FieldPath.quoteIfNeeded(key), into: &out)
+        }
+    }
+
+    /// The rows of one field (named by its canonical path) and everything inside it.
+    private static func collect(_ value: FirestoreValue, name: String, into out: inout [IndexEntry]) {
+        out.append(IndexEntry(field: name, value: IndexKey.encode(value)))
+        switch value.valueType {
+        case .mapValue(let m) where value.vectorElements == nil:
+            collect(m.fields, prefix: name + ".", into: &out)
+        case .arrayValue(let a):
+            let contains = containsPrefix + name
+            for element in a.values {
+                out.append(IndexEntry(field: contains, value: IndexKey.encode(element)))
+            }
+        default:
+            break
+        }
+    }
+
+    /// The rows to remove and add when a document's fields change from `old` to `new`: only
+    /// fields that differ are encoded, so a small change to a large document stays cheap. (A
+    /// changed map's own row changes with it; its unchanged children keep theirs.)
+    static func changes(from old: Fields, to new: Fields) -> (removing: Set<IndexEntry>, adding: Set<IndexEntry>) {
+        var removing: [IndexEntry] = []
+        var adding: [IndexEntry] = []
+        diff(old, new, prefix: "", removing: &removing, adding: &adding)
+        let r = Set(removing)
+        let a = Set(adding)
+        // Array elements can move between "contains" rows of one field; keep rows on both sides.
+        return (r.subtracting(a), a.subtracting(r))
+    }
+
+    private static func diff(
+        _ old: Fields, _ new: Fields, prefix: String, removing: inout [IndexEntry], adding: inout [IndexEntry]
+    ) {
+        for (key, before) in old where new[key] == nil {
+            collect(before, name: prefix + FieldPath.quoteIfNeeded(key), into: &removing)
+        }
+        for (key, after) in new {
             let name = prefix + FieldPath.quoteIfNeeded(key)
-            out.append(IndexEntry(field: name, value: IndexKey.encode(value)))
-            switch value.valueType {
-            case .mapValue(let m) where value.vectorElements == nil:
-                collect(m.fields, prefix: name + ".", into: &out)
-            case .arrayValue(let a):
-                let contains = containsPrefix + name
-                for element in a.values {
-                    out.append(IndexEntry(field: contains, value: IndexKey.encode(element)))
-                }
-            default:
-                break
+            guard let before = old[key] else {
+                collect(after, name: name, into: &adding)
+                continue
+            }
+            if valuesIdentical(before, after) { continue }
+            if case .mapValue(let b) = before.valueType, case .mapValue(let a) = after.valueType,
+                before.vectorElements == nil, after.vectorElements == nil
+            {
+                removing.append(IndexEntry(field: name, value: IndexKey.encode(before)))
+                adding.append(IndexEntry(field: name, value: IndexKey.encode(after)))
+                diff(b.fields, a.fields, prefix: name + ".", removing: &removing, adding: &adding)
+            } else {
+                collect(before, name: name, into: &removing)
+                collect(after, name: name, into: &adding)
             }
         }
     }
@@ -44,9 +97,14 @@ public struct PreparedFields: Sendable {
     let entries: Set<IndexEntry>
 
     public init(_ fields: Fields) throws {
+        blob = try Self.encode(fields)
+        entries = IndexEntry.entries(of: fields)
+    }
+
+    /// The stored form of a document's fields.
+    static func encode(_ fields: Fields) throws -> Data {
         var map = FirestoreMap()
         map.fields = fields
-        blob = try map.serializedBytes()
-        entries = IndexEntry.entries(of: fields)
+        return try map.serializedBytes()
     }
 }

@@ -38,14 +38,8 @@ public struct OutboxEvent: Sendable {
 extension StoreWriter {
     /// Records `event` in the outbox of this transaction and sets its id.
     public func appendOutbox(_ event: inout OutboxEvent) throws {
-        func blob(_ d: StoredDocument?) throws -> Data? {
-            guard let d else { return nil }
-            var map = FirestoreMap()
-            map.fields = d.fields
-            return try map.serializedBytes()
-        }
-        let before = try blob(event.before)
-        let after = try blob(event.after)
+        let before = try event.before.map { try PreparedFields.encode($0.fields) }
+        let after = try event.after.map { try PreparedFields.encode($0.fields) }
         try RawStatement(
             db,
             """

@@ -90,8 +90,7 @@ public struct StoreWriter {
         _ database: DatabaseID, _ document: StoredDocument, previous: StoredDocument?, prepared: PreparedFields? = nil
     ) throws {
         let (scope, group) = try scopes(database, of: document.path)
-        let prepared = try prepared ?? PreparedFields(document.fields)
-        let blob = prepared.blob
+        let blob = try prepared?.blob ?? PreparedFields.encode(document.fields)
         try RawStatement(
             db,
             """
@@ -111,9 +110,11 @@ public struct StoreWriter {
         } else {
             try adjustCount(scope, by: 1)
         }
-        let old = previous.map { IndexEntry.entries(of: $0.fields) } ?? []
-        let new = prepared.entries
-        try updateIndex(document.path, scope: scope, group: group, removing: old.subtracting(new), adding: new.subtracting(old))
+        // A new document adds all its rows; a replaced one only what changed.
+        let (removing, adding) =
+            previous.map { IndexEntry.changes(from: $0.fields, to: document.fields) }
+            ?? ([], prepared?.entries ?? IndexEntry.entries(of: document.fields))
+        try updateIndex(document.path, scope: scope, group: group, removing: removing, adding: adding)
     }
 
     /// Removes the document at `path` (which held `previous`) and its index rows.
@@ -130,9 +131,7 @@ public struct StoreWriter {
 
     /// Keeps a replaced or deleted version for reads in the past.
     private func keepVersion(_ version: StoredDocument, scope: Int64, replacedAt: Int64) throws {
-        var map = FirestoreMap()
-        map.fields = version.fields
-        let blob: Data = try map.serializedBytes()
+        let blob = try PreparedFields.encode(version.fields)
         try RawStatement(
             db,
             "INSERT OR REPLACE INTO versions(scope, id, valid_to, valid_from, create_time, fields) VALUES (?, ?, ?, ?, ?, ?)"
