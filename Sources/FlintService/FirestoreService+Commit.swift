@@ -98,7 +98,8 @@ extension FirestoreService {
         let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
         let pruneBefore = versionsToPrune()
         let hook = commitHook.withLock { $0 }
-        let (outcome, records, afterCommit) = try await store.write { writer in
+        let observers = commitObservers
+        let (outcome, _, _) = try await store.write({ writer in
             let plans = try plans(writer)
             if let pruneBefore { try writer.pruneVersions(before: pruneBefore) }
             var results: [WriteOutcome] = []
@@ -135,9 +136,11 @@ extension FirestoreService {
             let changed = records.filter { !$0.changes.isEmpty }
             let afterCommit = changed.isEmpty ? nil : try hook?.prepare(changed, depth: context.triggerDepth, writer: writer)
             return (ApplyOutcome(results: results, commitTimes: times), records, afterCommit)
-        }
-        for record in records { commitObservers.publish(record) }
-        afterCommit?()
+        }, committed: { _, records, afterCommit in
+            // On the writer, in commit order: listeners and the trigger queue see commits in order.
+            for record in records { observers.publish(record) }
+            afterCommit?()
+        })
         return outcome
     }
 

@@ -8,6 +8,8 @@ import Synchronization
 public final class DocumentStore: Sendable {
     let pool: DatabasePool
     let ids: IDCache
+    private let writeQueue = WriteQueue()
+    private let writerThread = DispatchQueue(label: "flint.store.writer")
     /// The file to remove on close when the store is ephemeral.
     private let ephemeralPath: String?
 
@@ -77,21 +79,108 @@ public final class DocumentStore: Sendable {
     /// A read time whose snapshot is settled: no commit at or before it is still in progress.
     public func snapshotTime() -> Int64 { ids.snapshotTime(now: Timestamps.nowMicros()) }
 
-    /// Runs `body` in one write transaction: all of it commits, or none of it.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
+    /// Runs `body` in a write transaction: all of it commits, or none of it. `committed` runs
+    /// once the transaction has committed, on the writer, in commit order.
+    ///
+    /// Writes that arrive while others run are group-committed: the next SQLite transaction runs
+    /// each waiting body in its own savepoint, one after another (each sees the ones before it and
+    /// takes its own commit times), then commits once. A body that throws undoes only its own
+    /// changes.
+    public func write<T: Sendable>(
+        _ body: @escaping @Sendable (StoreWriter) throws -> T, committed: (@Sendable (T) -> Void)? = nil
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let outcome = WriteOutcome<T>()
+            let job = WriteJob(
+                run: { writer in
+                    do {
+                        outcome.result = .success(try writer.savepoint { try body(writer) })
+                    } catch {
+                        outcome.result = .failure(error)
+                    }
+                },
+                committed: {
+                    if case .success(let value)? = outcome.result { committed?(value) }
+                },
+                resume: { transactionError in
+                    switch (transactionError, outcome.result) {
+                    case (let error?, _): continuation.resume(throwing: error)
+                    case (nil, .success(let value)?): continuation.resume(returning: value)
+                    case (nil, .failure(let error)?): continuation.resume(throwing: StoreError.translate(error))
+                    case (nil, nil): continuation.resume(throwing: FirestoreError(.internal, "A write was not run."))
+                    }
+                })
+            if writeQueue.enqueue(job) { writerThread.async { self.drainWrites() } }
+        }
+    }
+
+    /// Runs waiting writes, many per SQLite transaction, until none is left. It runs on a thread
+    /// of its own, so the serial writer never waits for a turn on the shared task executor.
+    private func drainWrites() {
         let ids = self.ids
-        do {
-            defer { ids.endCommit() }
-            return try await pool.write { db in
-                let writer = StoreWriter(db: db, ids: ids)
-                let result = try body(writer)
-                try writer.flushCounts()
-                return result
+        while let batch = writeQueue.takeAll() {
+            var failure: (any Error)?
+            do {
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction {
+                        let writer = StoreWriter(db: db, ids: ids)
+                        for job in batch { job.run(writer) }
+                        try writer.flushCounts()
+                        return .commit
+                    }
+                    ids.endCommit()
+                    // Still on the writer: observers and triggers learn of commits in commit order.
+                    for job in batch { job.committed() }
+                }
+            } catch {
+                // Ids created in a rolled-back transaction must not be remembered.
+                ids.endCommit()
+                ids.reset()
+                failure = StoreError.translate(error)
             }
-        } catch {
-            // Ids created in a rolled-back transaction must not be remembered.
-            ids.reset()
-            throw StoreError.translate(error)
+            for job in batch { job.resume(failure) }
+        }
+    }
+}
+
+/// One write waiting for the writer.
+struct WriteJob: Sendable {
+    /// Runs the write in its savepoint (inside the transaction), keeping its outcome.
+    let run: @Sendable (StoreWriter) -> Void
+    /// After the transaction committed, on the writer.
+    let committed: @Sendable () -> Void
+    /// Resumes the caller: with the transaction's error, or else the write's own outcome.
+    let resume: @Sendable ((any Error)?) -> Void
+}
+
+/// A write's outcome, set on the writer and read after the transaction ends.
+final class WriteOutcome<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
+/// Writes waiting for the writer, and whether a drain is running.
+final class WriteQueue: Sendable {
+    private let state = Mutex<(jobs: [WriteJob], draining: Bool)>(([], false))
+
+    /// Adds a job; true when the caller must start draining.
+    func enqueue(_ job: WriteJob) -> Bool {
+        state.withLock { s in
+            s.jobs.append(job)
+            if s.draining { return false }
+            s.draining = true
+            return true
+        }
+    }
+
+    /// Every waiting job, or nil (and draining stops) when there is none.
+    func takeAll() -> [WriteJob]? {
+        state.withLock { s in
+            if s.jobs.isEmpty {
+                s.draining = false
+                return nil
+            }
+            defer { s.jobs = [] }
+            return s.jobs
         }
     }
 }
