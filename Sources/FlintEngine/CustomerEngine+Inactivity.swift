@@ -79,7 +79,7 @@ extension CustomerEngine {
             segment == Segment.dormant ? rules.notifications.dormantTemplate : rules.notifications.atRiskTemplate
         let id = "\(phone)-\(template)-\(last)"
         var notified = false
-        if try reads.document(EnginePaths.notification(id)) == nil,
+        if try !reads.exists(EnginePaths.notification(id)),
             let notification = rules.notification(
                 template: template, profile: profile.fields, phone: phone, extra: ["segment": .string(segment)])
         {

@@ -112,7 +112,7 @@ struct OrderTransaction: Sendable {
         for stage in reached.sorted() {
             guard let template = rules.notifications.orderTemplates[stage] else { continue }
             let id = "\(orderID)-\(template)"
-            guard try reads.document(EnginePaths.notification(id)) == nil,
+            guard try !reads.exists(EnginePaths.notification(id)),
                 let fields = rules.notification(
                     template: template, profile: newProfile, phone: phone, extra: ["orderId": .string(orderID)])
             else { continue }

@@ -11,6 +11,10 @@ public struct AtomicReads {
     public func document(_ path: ResourcePath) throws -> StoredDocument? {
         try writer.document(database, path)
     }
+
+    public func exists(_ path: ResourcePath) throws -> Bool {
+        try writer.reader.exists(database, path)
+    }
 }
 
 extension FirestoreService {

@@ -179,9 +179,11 @@ extension FirestoreService {
             result.updateTime = ProtoTimestamp(micros: before.updateTime)
             return (result, nil, before)
         }
-        let after = StoredDocument(
-            path: plan.path, fields: checked, createTime: before?.createTime ?? commitTime, updateTime: commitTime)
-        try writer.put(plan.database, after, previous: before, prepared: plan.reshapesFields ? nil : plan.prepared)
+        let after = try writer.put(
+            plan.database,
+            StoredDocument(
+                path: plan.path, fields: checked, createTime: before?.createTime ?? commitTime, updateTime: commitTime),
+            previous: before, prepared: plan.reshapesFields ? nil : plan.prepared)
         result.updateTime = ProtoTimestamp(micros: commitTime)
         return (result, DocumentChange(database: plan.database, path: plan.path, before: before, after: after), after)
     }

@@ -38,8 +38,8 @@ public struct OutboxEvent: Sendable {
 extension StoreWriter {
     /// Records `event` in the outbox of this transaction and sets its id.
     public func appendOutbox(_ event: inout OutboxEvent) throws {
-        let before = try event.before.map { try PreparedFields.encode($0.fields) }
-        let after = try event.after.map { try PreparedFields.encode($0.fields) }
+        let before = try event.before?.encoded()
+        let after = try event.after?.encoded()
         try RawStatement(
             db,
             """

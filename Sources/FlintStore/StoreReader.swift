@@ -57,6 +57,17 @@ public struct StoreReader {
         return try document(scope: scope, id: path.lastSegment, path: path)
     }
 
+    /// Whether a document exists at `path` (without reading it).
+    public func exists(_ database: DatabaseID, _ path: ResourcePath) throws -> Bool {
+        guard let scope = try collectionScope(database, path.parent) else { return false }
+        var found = false
+        try RawStatement(db, "SELECT 1 FROM documents WHERE scope = ? AND id = ?").run { b in
+            b.bind(scope)
+            b.bind(path.lastSegment)
+        } row: { _ in found = true }
+        return found
+    }
+
     /// The document `id` of a known collection scope.
     func document(scope: Int64, id: String, path: ResourcePath) throws -> StoredDocument? {
         var found: (create: Int64, update: Int64, blob: Data)?
@@ -67,8 +78,10 @@ public struct StoreReader {
             found = (sqlite3_column_int64(h, 0), sqlite3_column_int64(h, 1), RawStatement.blob(h, 2))
         }
         guard let found else { return nil }
-        return StoredDocument(
+        var doc = StoredDocument(
             path: path, fields: try Self.decodeFields(found.blob), createTime: found.create, updateTime: found.update)
+        doc.encodedFields = found.blob
+        return doc
     }
 
     /// Documents of one collection in id order, starting after `afterID`, at most `limit`.

@@ -86,9 +86,11 @@ public struct StoreWriter {
     }
 
     /// Stores `document`, keeping the per-field index in step with what was there (`previous`).
+    /// Returns the document as stored (its encoded fields known).
+    @discardableResult
     public func put(
         _ database: DatabaseID, _ document: StoredDocument, previous: StoredDocument?, prepared: PreparedFields? = nil
-    ) throws {
+    ) throws -> StoredDocument {
         let (scope, group) = try scopes(database, of: document.path)
         let blob = try prepared?.blob ?? PreparedFields.encode(document.fields)
         try RawStatement(
@@ -115,6 +117,9 @@ public struct StoreWriter {
             previous.map { IndexEntry.changes(from: $0.fields, to: document.fields) }
             ?? ([], prepared?.entries ?? IndexEntry.entries(of: document.fields))
         try updateIndex(document.path, scope: scope, group: group, removing: removing, adding: adding)
+        var stored = document
+        stored.encodedFields = blob
+        return stored
     }
 
     /// Removes the document at `path` (which held `previous`) and its index rows.
@@ -131,7 +136,7 @@ public struct StoreWriter {
 
     /// Keeps a replaced or deleted version for reads in the past.
     private func keepVersion(_ version: StoredDocument, scope: Int64, replacedAt: Int64) throws {
-        let blob = try PreparedFields.encode(version.fields)
+        let blob = try version.encoded()
         try RawStatement(
             db,
             "INSERT OR REPLACE INTO versions(scope, id, valid_to, valid_from, create_time, fields) VALUES (?, ?, ?, ?, ?, ?)"

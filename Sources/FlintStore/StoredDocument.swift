@@ -1,5 +1,6 @@
 import FlintCore
 import FlintProto
+import Foundation
 
 /// A document as stored: its path, fields and microsecond create/update times.
 public struct StoredDocument: Sendable, Equatable {
@@ -7,6 +8,9 @@ public struct StoredDocument: Sendable, Equatable {
     public var fields: Fields
     public var createTime: Int64
     public var updateTime: Int64
+    /// `fields` in stored form, when known (read from or just written to the store), so it is not
+    /// encoded again for history or the trigger outbox. Not part of equality.
+    var encodedFields: Data?
 
     public init(path: ResourcePath, fields: Fields, createTime: Int64, updateTime: Int64) {
         self.path = path
@@ -14,6 +18,9 @@ public struct StoredDocument: Sendable, Equatable {
         self.createTime = createTime
         self.updateTime = updateTime
     }
+
+    /// `fields` in stored form.
+    func encoded() throws -> Data { try encodedFields ?? PreparedFields.encode(fields) }
 
     public static func == (a: StoredDocument, b: StoredDocument) -> Bool {
         a.path == b.path && a.createTime == b.createTime && a.updateTime == b.updateTime && fieldsEqual(a.fields, b.fields)
