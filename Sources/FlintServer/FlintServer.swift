@@ -38,9 +38,10 @@ public struct FlintConfiguration: Sendable {
 /// Flint as one service: the store, the Firestore service, and REST plus gRPC on one port.
 ///
 /// A write travels: socket → `SharedPortChannel` (sniffed) → `FirestoreRESTResponder` or
-/// `FirestoreGRPCService` → `FirestoreService.commit` → `DocumentStore.write` (one SQLite
-/// transaction: documents, per-field index, and through `TriggerRuntime.prepare` one outbox row per
-/// matching trigger) → commit observers → `TriggerRuntime` delivers each event asynchronously.
+/// `FirestoreGRPCService` → `FirestoreService.commit` → `DocumentStore.write` (group-committed on
+/// the writer thread: documents, per-field index, and through `TriggerRuntime.prepare` one outbox
+/// row per matching trigger) → commit observers (Listen) → `TriggerRuntime` delivers each event
+/// asynchronously.
 public struct FlintServer: Service {
     public let configuration: FlintConfiguration
     let logger: Logger
