@@ -7,9 +7,18 @@ import Synchronization
 public struct AtomicReads {
     let writer: StoreWriter
     public let database: DatabaseID
+    /// Documents read, by path (nil: absent), handed to the writes so they are not read again.
+    let seen = Seen()
+
+    final class Seen {
+        var documents: [ResourcePath: StoredDocument?] = [:]
+    }
 
     public func document(_ path: ResourcePath) throws -> StoredDocument? {
-        try writer.document(database, path)
+        if let known = seen.documents[path] { return known }
+        let doc = try writer.document(database, path)
+        seen.documents[path] = .some(doc)
+        return doc
     }
 
     public func exists(_ path: ResourcePath) throws -> Bool {
@@ -28,9 +37,11 @@ extension FirestoreService {
     ) async throws -> (value: T, commitTime: Int64?) {
         let value = Mutex<T?>(nil)
         let outcome = try await apply(atomically: true, context: context) { writer in
-            let (writes, result) = try body(AtomicReads(writer: writer, database: database))
+            let reads = AtomicReads(writer: writer, database: database)
+            let (writes, result) = try body(reads)
             value.withLock { $0 = result }
-            return try writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
+            let plans = try writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database, indexRows: false) }
+            return (plans, reads.seen.documents)
         }
         return (value.withLock { $0! }, outcome.commitTimes.first)
     }

@@ -87,20 +87,22 @@ extension FirestoreService {
     ) async throws -> ApplyOutcome {
         try await apply(atomically: atomically, context: context) { writer in
             try validate?(writer)
-            return plans
+            return (plans, [:])
         }
     }
 
-    /// Runs the writes `plans` decides on, inside the same SQLite transaction it reads in.
+    /// Runs the writes `plans` decides on, inside the same SQLite transaction it reads in; it may
+    /// also return documents it already read there (nil: absent), which the writes then reuse.
     func apply(
-        atomically: Bool, context: CallContext, plans: @escaping @Sendable (StoreWriter) throws -> [WritePlan]
+        atomically: Bool, context: CallContext,
+        plans: @escaping @Sendable (StoreWriter) throws -> ([WritePlan], [ResourcePath: StoredDocument?])
     ) async throws -> ApplyOutcome {
         let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
         let pruneBefore = versionsToPrune()
         let hook = commitHook.withLock { $0 }
         let observers = commitObservers
         let (outcome, _, _) = try await store.write({ writer in
-            let plans = try plans(writer)
+            var (plans, known) = try plans(writer)
             if let pruneBefore { try writer.pruneVersions(before: pruneBefore) }
             var results: [WriteOutcome] = []
             var times: [Int64] = []
@@ -109,8 +111,10 @@ extension FirestoreService {
                 let time = try writer.nextCommitTime(now: Timestamps.nowMicros())
                 var changes: [DocumentChange] = []
                 for plan in plans {
+                    // A document read earlier in this transaction is current until this write.
+                    let before = try known.removeValue(forKey: plan.path) ?? writer.document(plan.database, plan.path)
                     let (result, change, document) = try Self.applyOne(
-                        plan, writer: writer, commitTime: time, requestTime: requestTime)
+                        plan, before: before, writer: writer, commitTime: time, requestTime: requestTime)
                     results.append(WriteOutcome(result: result, document: document))
                     if let change { changes.append(change) }
                 }
@@ -122,7 +126,8 @@ extension FirestoreService {
                         let (result, change, document, time) = try writer.savepoint {
                             let time = try writer.nextCommitTime(now: Timestamps.nowMicros())
                             let (result, change, document) = try Self.applyOne(
-                                plan, writer: writer, commitTime: time, requestTime: requestTime)
+                                plan, before: try writer.document(plan.database, plan.path), writer: writer,
+                                commitTime: time, requestTime: requestTime)
                             return (result, change, document, time)
                         }
                         results.append(WriteOutcome(result: result, document: document))
@@ -154,12 +159,11 @@ extension FirestoreService {
         }
     }
 
-    /// Applies one write inside an open transaction; returns its result, the change it made and
-    /// the document as it now stands.
-    static func applyOne(_ plan: WritePlan, writer: StoreWriter, commitTime: Int64, requestTime: ProtoTimestamp) throws
-        -> (Google_Firestore_V1_WriteResult, DocumentChange?, StoredDocument?)
-    {
-        let before = try writer.document(plan.database, plan.path)
+    /// Applies one write (to `before`, the document as it stands) inside an open transaction;
+    /// returns its result, the change it made and the document as it now stands.
+    static func applyOne(
+        _ plan: WritePlan, before: StoredDocument?, writer: StoreWriter, commitTime: Int64, requestTime: ProtoTimestamp
+    ) throws -> (Google_Firestore_V1_WriteResult, DocumentChange?, StoredDocument?) {
         try plan.check(before)
         let (fields, transformResults) = plan.apply(to: before?.fields, requestTime: requestTime)
         var result = Google_Firestore_V1_WriteResult()

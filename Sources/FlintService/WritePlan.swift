@@ -27,7 +27,11 @@ struct WritePlan: Sendable {
     /// The stored form of a plain replacement, computed while parsing (off the serial writer).
     var prepared: PreparedFields?
 
-    init(_ write: Google_Firestore_V1_Write, database expected: DatabaseID? = nil) throws(FirestoreError) {
+    /// `indexRows`: prepare a plain replacement's index rows too (false when parsed on the writer,
+    /// where a replaced document's rows come from a cheaper diff).
+    init(_ write: Google_Firestore_V1_Write, database expected: DatabaseID? = nil, indexRows: Bool = true)
+        throws(FirestoreError)
+    {
         let name: String
         switch write.operation {
         case .update(let doc):
@@ -56,7 +60,11 @@ struct WritePlan: Sendable {
             kind = .update(fields: fields, mask: mask)
             transforms = try FieldTransform.parse(write.updateTransforms, document: name)
             if mask == nil && transforms.isEmpty {
-                do { prepared = try PreparedFields(fields) } catch { throw FirestoreError(.internal, "Cannot encode \"\(name)\": \(error)") }
+                do {
+                    prepared = try PreparedFields(fields, indexRows: indexRows)
+                } catch {
+                    throw FirestoreError(.internal, "Cannot encode \"\(name)\": \(error)")
+                }
             }
         case .delete:
             if !write.updateTransforms.isEmpty {

@@ -94,11 +94,13 @@ struct IndexEntry: Hashable {
 /// the serial writer) when the fields are already final.
 public struct PreparedFields: Sendable {
     let blob: Data
-    let entries: Set<IndexEntry>
+    /// The index rows of a new document (nil: computed when needed).
+    let entries: Set<IndexEntry>?
 
-    public init(_ fields: Fields) throws {
+    /// `indexRows`: also compute the index rows (worth it off the writer, where they are free).
+    public init(_ fields: Fields, indexRows: Bool = true) throws {
         blob = try Self.encode(fields)
-        entries = IndexEntry.entries(of: fields)
+        entries = indexRows ? IndexEntry.entries(of: fields) : nil
     }
 
     /// The stored form of a document's fields.
