@@ -13,10 +13,9 @@ extension FirestoreRESTResponder {
         if let response = try await triggerRoute(request, target) { return response }
         if !extensions.isEmpty {
             let body = Data(buffer: try await request.body.collect(upTo: Self.maxRequestBytes))
-            let query = Dictionary(target.query.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
             for e in extensions {
                 if let json = try await e.handle(
-                    method: request.method.rawValue, path: Array(s.dropFirst(2)), query: query, body: body)
+                    method: request.method.rawValue, path: Array(s.dropFirst(2)), query: target.queryValues, body: body)
                 {
                     return Self.json(json)
                 }

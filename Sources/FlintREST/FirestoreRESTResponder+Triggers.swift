@@ -8,7 +8,7 @@ import Hummingbird
 extension FirestoreRESTResponder {
     func triggerRoute(_ request: Request, _ target: RESTTarget) async throws -> Response? {
         let s = target.segments
-        let query = Dictionary(target.query.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        let query = target.queryValues
         switch (request.method, s.count >= 3 ? Array(s[2...]) : []) {
         case (.put, let rest) where rest.count == 4 && rest[0] == "projects" && rest[2] == "triggers":
             return try await registerLegacy(request, project: rest[1], key: rest[3])

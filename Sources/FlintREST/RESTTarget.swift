@@ -11,6 +11,11 @@ struct RESTTarget {
     var verb: String?
     var query: [(name: String, value: String)]
 
+    /// The query parameters by name (the last one wins), for the emulator's own endpoints.
+    var queryValues: [String: String] {
+        Dictionary(query.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
     static let verbs: Set<String> = [
         "batchGet", "commit", "beginTransaction", "rollback", "runQuery", "runAggregationQuery",
         "partitionQuery", "listCollectionIds", "batchWrite", "listen", "write",

@@ -51,12 +51,9 @@ public final class FirestoreService: Sendable {
         self.logger = logger
         self.commitObservers = CommitObservers()
         self.transactions = TransactionRegistry(
-            limits: .init(lifetime: Self.micros(transactionLifetime), idle: Self.micros(transactionIdle)))
+            limits: .init(lifetime: Timestamps.micros(transactionLifetime), idle: Timestamps.micros(transactionIdle)))
     }
 
-    static func micros(_ d: Duration) -> Int64 {
-        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
-    }
 
     /// Registers a callback that sees every commit that changed documents, in commit order.
     public func observeCommits(_ observer: @escaping @Sendable (CommitRecord) -> Void) {

@@ -54,6 +54,4 @@ final class RunHistory: Sendable {
         let ordered = runs.withLock { r in Array(r.items[r.next...] + r.items[..<r.next]) }
         return Array(ordered.reversed().lazy.filter { trigger == nil || $0.trigger == trigger }.prefix(limit))
     }
-
-    func clear() { runs.withLock { $0 = ([], 0) } }
 }

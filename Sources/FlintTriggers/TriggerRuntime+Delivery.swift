@@ -131,7 +131,7 @@ final class HTTPDelivery: Sendable {
         request.method = .POST
         for (name, value) in delivery.headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: delivery.body))
-        let response = try await httpClient().execute(request, timeout: .microseconds(FlintDuration.micros(timeout)))
+        let response = try await httpClient().execute(request, timeout: .microseconds(Timestamps.micros(timeout)))
         let body = try await response.body.collect(upTo: 64 * 1024)
         guard (200..<300).contains(response.status.code) else {
             let text = String(buffer: body).prefix(500)

@@ -129,13 +129,13 @@ extension TriggerRuntime {
 
     private func shouldRetry(_ event: OutboxEvent) -> Bool {
         guard let trigger = trigger(event.trigger), trigger.retry else { return false }
-        return Timestamps.nowMicros() - event.commitTime < FlintDuration.micros(options.retryWindow)
+        return Timestamps.nowMicros() - event.commitTime < Timestamps.micros(options.retryWindow)
     }
 
     /// base · 2^(attempt−1), at most the cap.
     func backoff(attempt: Int) -> Duration {
-        let base = Double(FlintDuration.micros(options.retryBase))
-        let cap = Double(FlintDuration.micros(options.retryCap))
+        let base = Double(Timestamps.micros(options.retryBase))
+        let cap = Double(Timestamps.micros(options.retryCap))
         return .microseconds(Int64(min(cap, base * pow(2, Double(max(0, attempt - 1))))))
     }
 
@@ -247,16 +247,10 @@ extension TriggerRuntime {
         }
         if timedOut {
             let a = activity
-            let seconds = Double(FlintDuration.micros(timeout)) / 1e6
+            let seconds = Double(Timestamps.micros(timeout)) / 1e6
             throw FirestoreError(
                 .deadlineExceeded,
                 "Triggers still busy after \(seconds) s: \(a.pending) event(s) pending, \(a.running) delivery(ies) running\(a.paused ? "; delivery is paused" : "").")
         }
-    }
-}
-
-enum FlintDuration {
-    static func micros(_ d: Duration) -> Int64 {
-        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
     }
 }

@@ -2,6 +2,11 @@ import Foundation
 
 /// Wall-clock helpers in Firestore's precisions: microseconds for commits, milliseconds for REQUEST_TIME.
 public enum Timestamps {
+    /// A duration in whole microseconds.
+    public static func micros(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+    }
+
     public static func nowMicros() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
