@@ -20,6 +20,9 @@ extension CustomerEngine {
             return try encode(clockView())
         case ("POST", ["engine:runInactivity"]):
             let targets: [DatabaseID]
+            if query["database"]?.isEmpty == true || (query["database"] != nil && query["project"] == nil) {
+                throw FirestoreError.invalidArgument("database needs a non-empty name and a project.")
+            }
             if let project = query["project"] {
                 guard !project.isEmpty else { throw FirestoreError.invalidArgument("project must not be empty.") }
                 targets = [DatabaseID(project: project, database: query["database"] ?? "(default)")]
