@@ -38,6 +38,9 @@ public final class DocumentStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: file, configuration: config)
+            // GRDB's WAL set-up runs after prepareDatabase and turns the writer back to NORMAL,
+            // which would fsync at every checkpoint of a store nothing has to survive.
+            if !durable { try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = OFF") } }
             try StoreSchema.migrator.migrate(pool)
             ids = IDCache()
             // Commit times must keep increasing across restarts: start after every stored time

@@ -1,8 +1,9 @@
 import FlintCore
 import FlintProto
 import FlintService
-import FlintStore
+@testable import FlintStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Durability")
@@ -23,6 +24,20 @@ struct DurabilityTests {
         #expect(try await second.read { try $0.lastCommitTime() } == 12)
         #expect(try await second.read { try $0.collectionIDs(testDB, under: .root) } == ["c"])
         #expect(try await indexRowCount(second) == 4)
+    }
+
+    @Test func onlyTheDurableStoreSyncsItsWriter() async throws {
+        func writerSync(_ store: DocumentStore) async throws -> Int {
+            try await store.write { try Int.fetchOne($0.reader.db, sql: "PRAGMA synchronous") ?? -1 }
+        }
+        let file = temporaryStorePath()
+        defer { removeStoreFiles(file) }
+        let durable = try DocumentStore(path: file)
+        defer { durable.close() }
+        let ephemeral = try DocumentStore(path: nil)
+        defer { ephemeral.close() }
+        #expect(try await writerSync(durable) == 1)  // NORMAL: the WAL survives a process kill
+        #expect(try await writerSync(ephemeral) == 0)  // OFF: nothing has to survive
     }
 
     @Test func durableStoreFileRemainsAfterClose() async throws {
