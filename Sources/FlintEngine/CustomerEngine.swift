@@ -41,6 +41,12 @@ public final class CustomerEngine: FlintExtension, Sendable {
         logger.info("Customer Intelligence Engine on (\(rulesSource)).")
     }
 
+    /// The bookkeeping maps are read only by the engine, by document name, and grow with every
+    /// order: like a production deployment's `fieldOverrides`, they are exempt from indexing.
+    public var indexExemptions: IndexExemptions {
+        IndexExemptions([EnginePaths.bookkeepingGroup: CustomerState.storedFields.map { FieldPath([$0]) }])
+    }
+
     func remember(_ database: DatabaseID) {
         _ = databases.withLock { $0.insert(database) }
     }
@@ -57,7 +63,9 @@ public final class CustomerEngine: FlintExtension, Sendable {
 enum EnginePaths {
     static func customer(_ phone: String) -> ResourcePath { ResourcePath(["customers", phone]) }
     /// Per-customer bookkeeping: order facts, the profile's baseline, the trust ledger, inactivity.
-    static func state(_ phone: String) -> ResourcePath { ResourcePath(["customers", phone, "engine", "state"]) }
+    static func state(_ phone: String) -> ResourcePath { ResourcePath(["customers", phone, bookkeepingGroup, "state"]) }
+    /// The collection id of the bookkeeping documents.
+    static let bookkeepingGroup = "engine"
     static func order(_ id: String) -> ResourcePath { ResourcePath(["orders", id]) }
     static func notification(_ id: String) -> ResourcePath { ResourcePath(["notifications", id]) }
     /// `{last: n}`: the last customer number handed out (CUS_0001, CUS_0002, …).

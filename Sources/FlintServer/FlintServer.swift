@@ -1,3 +1,4 @@
+import FlintCore
 import FlintGRPC
 import FlintREST
 import FlintService
@@ -59,6 +60,8 @@ public struct FlintServer: Service {
     public func run() async throws {
         let store = try DocumentStore(path: configuration.dataPath)
         defer { store.close() }
+        try store.setIndexExemptions(
+            configuration.extensions.reduce(into: IndexExemptions()) { $0.formUnion($1.indexExemptions) })
         let service = FirestoreService(
             store: store, logger: logger, transactionLifetime: configuration.transactionLifetime,
             transactionIdle: configuration.transactionIdle)

@@ -56,6 +56,13 @@ public final class DocumentStore: Sendable {
                         """) ?? 0
             }
             ids.setLastCommit(last)
+            ids.indexExemptions = try pool.read { db in
+                var exemptions = IndexExemptions()
+                for row in try Row.fetchAll(db, sql: "SELECT grp, field FROM index_exemptions") {
+                    exemptions.add(group: row["grp"], fields: [try FieldPath(parsing: row["field"])])
+                }
+                return exemptions
+            }
         } catch {
             throw StoreError.translate(error)
         }
@@ -67,6 +74,32 @@ public final class DocumentStore: Sendable {
         if let ephemeralPath {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ephemeralPath + suffix) }
         }
+    }
+
+    /// Sets which fields go unindexed (call before serving). Collection groups whose exemptions
+    /// differ from those the stored rows were written under get their index rows rebuilt.
+    public func setIndexExemptions(_ exemptions: IndexExemptions) throws {
+        let current = ids.indexExemptions
+        guard exemptions != current else { return }
+        let changed = Set(current.fields.keys).union(exemptions.fields.keys).filter {
+            current.fields[$0] != exemptions.fields[$0]
+        }
+        do {
+            try pool.write { db in
+                let writer = StoreWriter(db: db, ids: ids)
+                for group in changed.sorted() { try writer.reindex(group: group, skipping: exemptions.exempt(inGroup: group)) }
+                try db.execute(sql: "DELETE FROM index_exemptions")
+                for (group, fields) in exemptions.fields {
+                    for field in fields {
+                        try db.execute(sql: "INSERT INTO index_exemptions(grp, field) VALUES (?, ?)", arguments: [group, field])
+                    }
+                }
+            }
+        } catch {
+            ids.reset()
+            throw StoreError.translate(error)
+        }
+        ids.indexExemptions = exemptions
     }
 
     /// Runs `body` on a consistent snapshot.
@@ -228,6 +261,12 @@ final class IDCache: Sendable {
         var scopes: [ScopeKey: Int64] = [:]
     }
     private let state = Mutex(State())
+    private let exemptions = Mutex(IndexExemptions())
+    /// The fields the index leaves out, by collection group.
+    var indexExemptions: IndexExemptions {
+        get { exemptions.withLock { $0 } }
+        set { exemptions.withLock { $0 = newValue } }
+    }
     /// The last commit time handed out (microseconds); only the serial writer advances it.
     private let clock = Mutex<(last: Int64, inFlight: Int64?)>((0, nil))
 

@@ -21,25 +21,30 @@ struct IndexEntry: Hashable {
     /// Array-element rows use this prefix, which no canonical field path can start with.
     static let containsPrefix = "[]"
 
-    static func entries(of fields: Fields) -> Set<IndexEntry> {
+    /// `skipping`: canonical paths exempt from indexing (nothing inside them is indexed either).
+    static func entries(of fields: Fields, skipping: Set<String>? = nil) -> Set<IndexEntry> {
         var out: [IndexEntry] = []
-        collect(fields, prefix: "", into: &out)
+        collect(fields, prefix: "", skipping: skipping, into: &out)
         return Set(out)
     }
 
     /// `prefix` is the canonical path of the enclosing map plus ".", or empty at the top.
-    private static func collect(_ fields: Fields, prefix: String, into out: inout [IndexEntry]) {
+    private static func collect(_ fields: Fields, prefix: String, skipping: Set<String>?, into out: inout [IndexEntry]) {
         for (key, value) in fields {
-            collect(value, name: prefix + FieldPath.quoteIfNeeded(key), into: &out)
+            let name = prefix + FieldPath.quoteIfNeeded(key)
+            if skipping?.contains(name) == true { continue }
+            collect(value, name: name, skipping: skipping, into: &out)
         }
     }
 
     /// The rows of one field (named by its canonical path) and everything inside it.
-    private static func collect(_ value: FirestoreValue, name: String, into out: inout [IndexEntry]) {
+    private static func collect(
+        _ value: FirestoreValue, name: String, skipping: Set<String>?, into out: inout [IndexEntry]
+    ) {
         out.append(IndexEntry(field: name, value: IndexKey.encode(value)))
         switch value.valueType {
         case .mapValue(let m) where value.vectorElements == nil:
-            collect(m.fields, prefix: name + ".", into: &out)
+            collect(m.fields, prefix: name + ".", skipping: skipping, into: &out)
         case .arrayValue(let a):
             let contains = containsPrefix + name
             for element in a.values {
@@ -53,10 +58,12 @@ struct IndexEntry: Hashable {
     /// The rows to remove and add when a document's fields change from `old` to `new`: only
     /// fields that differ are encoded, so a small change to a large document stays cheap. (A
     /// changed map's own row changes with it; its unchanged children keep theirs.)
-    static func changes(from old: Fields, to new: Fields) -> (removing: Set<IndexEntry>, adding: Set<IndexEntry>) {
+    static func changes(from old: Fields, to new: Fields, skipping: Set<String>? = nil)
+        -> (removing: Set<IndexEntry>, adding: Set<IndexEntry>)
+    {
         var removing: [IndexEntry] = []
         var adding: [IndexEntry] = []
-        diff(old, new, prefix: "", removing: &removing, adding: &adding)
+        diff(old, new, prefix: "", skipping: skipping, removing: &removing, adding: &adding)
         let r = Set(removing)
         let a = Set(adding)
         // Array elements can move between "contains" rows of one field; keep rows on both sides.
@@ -64,15 +71,19 @@ struct IndexEntry: Hashable {
     }
 
     private static func diff(
-        _ old: Fields, _ new: Fields, prefix: String, removing: inout [IndexEntry], adding: inout [IndexEntry]
+        _ old: Fields, _ new: Fields, prefix: String, skipping: Set<String>?, removing: inout [IndexEntry],
+        adding: inout [IndexEntry]
     ) {
         for (key, before) in old where new[key] == nil {
-            collect(before, name: prefix + FieldPath.quoteIfNeeded(key), into: &removing)
+            let name = prefix + FieldPath.quoteIfNeeded(key)
+            if skipping?.contains(name) == true { continue }
+            collect(before, name: name, skipping: skipping, into: &removing)
         }
         for (key, after) in new {
             let name = prefix + FieldPath.quoteIfNeeded(key)
+            if skipping?.contains(name) == true { continue }
             guard let before = old[key] else {
-                collect(after, name: name, into: &adding)
+                collect(after, name: name, skipping: skipping, into: &adding)
                 continue
             }
             if valuesIdentical(before, after) { continue }
@@ -81,10 +92,10 @@ struct IndexEntry: Hashable {
             {
                 removing.append(IndexEntry(field: name, value: IndexKey.encode(before)))
                 adding.append(IndexEntry(field: name, value: IndexKey.encode(after)))
-                diff(b.fields, a.fields, prefix: name + ".", removing: &removing, adding: &adding)
+                diff(b.fields, a.fields, prefix: name + ".", skipping: skipping, removing: &removing, adding: &adding)
             } else {
-                collect(before, name: name, into: &removing)
-                collect(after, name: name, into: &adding)
+                collect(before, name: name, skipping: skipping, into: &removing)
+                collect(after, name: name, skipping: skipping, into: &adding)
             }
         }
     }

@@ -7,6 +7,7 @@ extension StoreReader {
     public func execute(
         _ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, at time: Int64, stats: inout QueryStats
     ) throws -> [StoredDocument] {
+        try ids.indexExemptions.check(plan)
         var docs: [StoredDocument] = []
         for collection in try collections(read: plan, database: database, parent: parent) {
             docs += try documents(database, in: collection, at: time)

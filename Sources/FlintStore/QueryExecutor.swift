@@ -80,6 +80,7 @@ extension StoreReader {
     public func execute(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
         -> [StoredDocument]
     {
+        try ids.indexExemptions.check(plan)
         guard let collectionID = plan.collectionID else {
             return try kindless(plan, database: database, parent: parent, stats: &stats)
         }

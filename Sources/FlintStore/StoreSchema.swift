@@ -88,6 +88,17 @@ enum StoreSchema {
                         after_fields BLOB, after_create INTEGER, after_update INTEGER);
                     """)
         }
+        migrator.registerMigration("v5-index-exemptions") { db in
+            // The exemptions the index rows were written under, so a start with different ones
+            // rebuilds the rows of the collection groups that changed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE index_exemptions(
+                        grp TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        PRIMARY KEY(grp, field)) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -113,9 +113,10 @@ public struct StoreWriter {
             try adjustCount(scope, by: 1)
         }
         // A new document adds all its rows; a replaced one only what changed.
+        let exempt = reader.ids.indexExemptions.exempt(inGroup: document.path.parent.lastSegment)
         let (removing, adding) =
-            previous.map { IndexEntry.changes(from: $0.fields, to: document.fields) }
-            ?? ([], prepared?.entries ?? IndexEntry.entries(of: document.fields))
+            previous.map { IndexEntry.changes(from: $0.fields, to: document.fields, skipping: exempt) }
+            ?? ([], (exempt == nil ? prepared?.entries : nil) ?? IndexEntry.entries(of: document.fields, skipping: exempt))
         try updateIndex(document.path, scope: scope, group: group, removing: removing, adding: adding)
         var stored = document
         stored.encodedFields = blob
@@ -131,7 +132,30 @@ public struct StoreWriter {
         }
         try adjustCount(scope, by: -1)
         try keepVersion(previous, scope: scope, replacedAt: deletedAt)
-        try updateIndex(path, scope: scope, group: group, removing: IndexEntry.entries(of: previous.fields), adding: [])
+        let exempt = reader.ids.indexExemptions.exempt(inGroup: path.parent.lastSegment)
+        try updateIndex(
+            path, scope: scope, group: group, removing: IndexEntry.entries(of: previous.fields, skipping: exempt), adding: [])
+    }
+
+    /// Rebuilds the index rows of every document of collection group `group`, leaving out the
+    /// `skipping` fields (its exemptions changed).
+    func reindex(group: String, skipping: Set<String>?) throws {
+        try db.execute(sql: "DELETE FROM field_index WHERE scope IN (SELECT id FROM scopes WHERE cid = ?)", arguments: [group])
+        let collections = try Row.fetchAll(
+            db, sql: "SELECT id, db, parent FROM scopes WHERE kind = 0 AND cid = ?", arguments: [group])
+        for collection in collections {
+            let scope: Int64 = collection["id"]
+            let parent: String = collection["parent"]
+            let path = try ResourcePath.parse(parent.isEmpty ? group : parent + "/" + group, context: parent)
+            let groupScope = path.count > 1 ? try ensureScopeRow(.init(db: collection["db"], kind: 1, parent: "", cid: group)) : nil
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, fields FROM documents WHERE scope = ?", arguments: [scope])
+            while let row = try rows.next() {
+                let fields = try StoreReader.decodeFields(row["fields"])
+                try updateIndex(
+                    path.appending(row["id"] as String), scope: scope, group: groupScope, removing: [],
+                    adding: IndexEntry.entries(of: fields, skipping: skipping))
+            }
+        }
     }
 
     /// Keeps a replaced or deleted version for reads in the past.

@@ -1,3 +1,4 @@
+import FlintCore
 import Foundation
 
 /// Built-in logic that rides on the trigger runtime (the Customer Intelligence Engine is one):
@@ -8,4 +9,10 @@ public protocol FlintExtension: Sendable {
     /// Serves `METHOD /emulator/v1/{path…}` if the route is its own: a JSON body, or nil to pass.
     /// Throw `FirestoreError`s for bad input.
     func handle(method: String, path: [String], query: [String: String], body: Data) async throws -> Data?
+    /// Fields of its own documents that need no index (set on the store before it serves).
+    var indexExemptions: IndexExemptions { get }
+}
+
+extension FlintExtension {
+    public var indexExemptions: IndexExemptions { IndexExemptions() }
 }

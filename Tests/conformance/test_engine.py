@@ -602,6 +602,41 @@ def test_engine_can_be_turned_off():
         server.stop()
 
 
+def test_bookkeeping_maps_are_exempt_from_indexing(engine):
+    engine.order("oi1", "9960000021", total=250)
+
+    def group_query(where):
+        body = {"structuredQuery": {"from": [{"collectionId": "engine", "allDescendants": True}], "where": where}}
+        return engine.api.post(":runQuery", body)
+
+    by_fact = group_query({"fieldFilter": {"field": {"fieldPath": "orders.oi1.total"}, "op": "EQUAL",
+                                           "value": {"doubleValue": 250}}})
+    assert by_fact.status_code == 400, by_fact.text
+    error = by_fact.json()[0]["error"] if isinstance(by_fact.json(), list) else by_fact.json()["error"]
+    assert error["status"] == "FAILED_PRECONDITION"
+    assert '"orders.oi1.total" of collection group "engine"' in error["message"]
+    # Fields outside the bookkeeping maps stay queryable: the customer sequence is found by its field.
+    by_last = group_query({"fieldFilter": {"field": {"fieldPath": "last"}, "op": "GREATER_THAN_OR_EQUAL",
+                                           "value": {"integerValue": "1"}}})
+    assert by_last.status_code == 200, by_last.text
+    assert [d["document"]["name"].split("/documents/")[1] for d in by_last.json() if "document" in d] == \
+        ["engine/customerSequence"]
+
+
+def test_without_the_engine_nothing_is_exempt_from_indexing():
+    server = start_flint(["--no-engine"])
+    try:
+        api = Api(server, new_project("unexempt"))
+        api.put_doc("c/1/engine/state", {"orders": enc({"o1": {"total": 5}})})
+        body = {"structuredQuery": {"from": [{"collectionId": "engine", "allDescendants": True}], "where": {
+            "fieldFilter": {"field": {"fieldPath": "orders.o1.total"}, "op": "EQUAL", "value": {"integerValue": "5"}}}}}
+        r = api.post(":runQuery", body)
+        assert r.status_code == 200, r.text
+        assert [d["document"]["name"].split("/documents/")[1] for d in r.json() if "document" in d] == ["c/1/engine/state"]
+    finally:
+        server.stop()
+
+
 def test_status_names_the_rules_and_the_clock(servers):
     status = requests.get(f"{servers['normal'].base}/emulator/v1/engine", timeout=10).json()
     assert status["rules"] == "rules/engine.json"

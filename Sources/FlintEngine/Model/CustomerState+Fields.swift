@@ -2,6 +2,9 @@ import FlintCore
 
 /// The bookkeeping document's stored form.
 extension CustomerState {
+    /// The top-level fields of the stored form.
+    static let storedFields = ["orders", "baseline", "trust", "inactivity"]
+
     init(fields f: Fields) {
         for (id, v) in f["orders"]?.mapFields ?? [:] {
             guard let m = v.mapFields, let createdAt = m["createdAt"]?.micros, let total = m["total"]?.number else {
