@@ -9,6 +9,7 @@ public final class DocumentStore: Sendable {
     let pool: DatabasePool
     let ids: IDCache
     private let writeQueue = WriteQueue()
+    private let recent = RecentDocuments()
     private let writerThread = DispatchQueue(label: "flint.store.writer")
     /// The file to remove on close when the store is ephemeral.
     private let ephemeralPath: String?
@@ -86,7 +87,7 @@ public final class DocumentStore: Sendable {
         }
         do {
             try pool.write { db in
-                let writer = StoreWriter(db: db, ids: ids)
+                let writer = StoreWriter(db: db, ids: ids, recent: recent)
                 for group in changed.sorted() { try writer.reindex(group: group, skipping: exemptions.exempt(inGroup: group)) }
                 try db.execute(sql: "DELETE FROM index_exemptions")
                 for (group, fields) in exemptions.fields {
@@ -159,7 +160,7 @@ public final class DocumentStore: Sendable {
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction {
-                        let writer = StoreWriter(db: db, ids: ids)
+                        let writer = StoreWriter(db: db, ids: ids, recent: recent)
                         for job in batch { job.run(writer) }
                         try writer.flushCounts()
                         return .commit
@@ -169,9 +170,10 @@ public final class DocumentStore: Sendable {
                     for job in batch { job.committed() }
                 }
             } catch {
-                // Ids created in a rolled-back transaction must not be remembered.
+                // Ids and documents of a rolled-back transaction must not be remembered.
                 ids.endCommit()
                 ids.reset()
+                recent.clear()
                 failure = StoreError.translate(error)
             }
             for job in batch { job.resume(failure) }

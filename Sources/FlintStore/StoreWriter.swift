@@ -15,7 +15,13 @@ public struct StoreWriter {
         var byScope: [Int64: Int64] = [:]
     }
 
-    init(db: Database, ids: IDCache) { reader = StoreReader(db: db, ids: ids) }
+    /// What this writer stored lately (the store's one writer keeps it across transactions).
+    let recent: RecentDocuments
+
+    init(db: Database, ids: IDCache, recent: RecentDocuments) {
+        reader = StoreReader(db: db, ids: ids)
+        self.recent = recent
+    }
 
     /// Writes the accumulated document-count changes; called once before the transaction commits.
     func flushCounts() throws {
@@ -29,7 +35,8 @@ public struct StoreWriter {
     }
 
     public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
-        try reader.document(database, path)
+        if let known = recent.document(database, path) { return known }
+        return try reader.document(database, path)
     }
 
     // MARK: ids
@@ -74,6 +81,7 @@ public struct StoreWriter {
             }
         } catch {
             reader.ids.reset()
+            recent.clear()
             countDeltas.byScope = counts
             throw error
         }
@@ -120,6 +128,7 @@ public struct StoreWriter {
         try updateIndex(document.path, scope: scope, group: group, removing: removing, adding: adding)
         var stored = document
         stored.encodedFields = blob
+        recent.stored(database, stored)
         return stored
     }
 
@@ -130,6 +139,7 @@ public struct StoreWriter {
             b.bind(scope)
             b.bind(path.lastSegment)
         }
+        recent.removed(database, path)
         try adjustCount(scope, by: -1)
         try keepVersion(previous, scope: scope, replacedAt: deletedAt)
         let exempt = reader.ids.indexExemptions.exempt(inGroup: path.parent.lastSegment)
@@ -215,6 +225,7 @@ public struct StoreWriter {
 
     /// Removes every document of a database (the emulator's "clear" endpoint).
     public func clear(_ database: DatabaseID) throws {
+        recent.clear()
         guard let dbRow = try reader.databaseRow(database) else { return }
         try db.execute(
             sql: """
