@@ -33,8 +33,8 @@ extension CustomerEngine {
     func sequenceSeed(_ context: TriggerContext, unlessExists path: ResourcePath?) async throws -> Int64? {
         let database = context.database
         return try await context.service.store.read { reader -> Int64? in
-            if let path, try reader.document(database, path) != nil { return nil }
-            if try reader.document(database, EnginePaths.customerSequence) != nil { return nil }
+            if let path, try reader.exists(database, path) { return nil }
+            if try reader.exists(database, EnginePaths.customerSequence) { return nil }
             var highest: Int64 = 0
             var after: String?
             while true {
@@ -112,9 +112,10 @@ struct OrderTransaction: Sendable {
         for stage in reached.sorted() {
             guard let template = rules.notifications.orderTemplates[stage] else { continue }
             let id = "\(orderID)-\(template)"
-            guard try !reads.exists(EnginePaths.notification(id)),
+            guard
                 let fields = rules.notification(
-                    template: template, profile: newProfile, phone: phone, extra: ["orderId": .string(orderID)])
+                    template: template, profile: newProfile, phone: phone, extra: ["orderId": .string(orderID)]),
+                try !reads.exists(EnginePaths.notification(id))
             else { continue }
             writes.append(
                 .set(name(EnginePaths.notification(id)), fields, serverTimestamps: [FieldPath(["createdAt"])]))

@@ -13,6 +13,8 @@ public final class DocumentStore: Sendable {
     private let writerThread = DispatchQueue(label: "flint.store.writer")
     /// The file to remove on close when the store is ephemeral.
     private let ephemeralPath: String?
+    /// Whether what is stored outlives the process (a `--data` file).
+    public var isDurable: Bool { ephemeralPath == nil }
 
     /// Opens (creating and migrating) a durable store at `path`, or an ephemeral one when nil.
     public init(path: String?) throws {

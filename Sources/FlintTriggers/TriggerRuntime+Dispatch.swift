@@ -118,7 +118,9 @@ extension TriggerRuntime {
                 // Waiting to retry keeps the lane (order per document) but frees the slot.
                 state.withLock { $0.running -= 1 }
                 pump()
-                try? await service.store.write { [event] in try $0.setOutboxAttempts(event.id, event.attempts) }
+                if durableOutbox {
+                    try? await service.store.write { [event] in try $0.setOutboxAttempts(event.id, event.attempts) }
+                }
                 try? await Task.sleep(for: backoff(attempt: event.attempts))
                 await waitWhilePaused()
                 state.withLock { $0.running += 1 }
@@ -149,13 +151,14 @@ extension TriggerRuntime {
             } else {
                 s.lanes[lane] = nil
             }
+            guard durableOutbox else { return false }
             s.finished.append(event.id)
             guard !s.flushing else { return false }
             s.flushing = true
             return true
         }
         pump()
-        if flush { Task { await flushFinished() } }
+        if flush { Task { await flushFinished() } } else if !durableOutbox { wakeWaitersIfIdle() }
     }
 
     /// Removes finished events from the outbox, many per SQLite transaction.

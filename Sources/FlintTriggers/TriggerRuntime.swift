@@ -16,7 +16,8 @@ public enum DeliveryMode: String, Sendable, CaseIterable {
 }
 
 /// Delivers document events to triggers: events are written to an outbox in the commit's own
-/// SQLite transaction, then delivered asynchronously with bounded concurrency, in order per
+/// SQLite transaction (kept in memory when the store itself is ephemeral, since nothing outlives
+/// the process then), then delivered asynchronously with bounded concurrency, in order per
 /// trigger and document, retried with backoff when the trigger asks for it.
 public final class TriggerRuntime: CommitHook, Sendable {
     public struct Options: Sendable {
@@ -48,6 +49,10 @@ public final class TriggerRuntime: CommitHook, Sendable {
     let state = Mutex(DispatchState())
     let history: RunHistory
     let http: HTTPDelivery
+    /// Whether events are kept in the store's outbox table (a durable store), else only in memory.
+    let durableOutbox: Bool
+    /// Ids of events kept only in memory.
+    let memoryIDs = Atomic<Int64>(0)
 
     public init(service: FirestoreService, options: Options = .init(), logger: Logger = Logger(label: "flint.triggers")) {
         self.service = service
@@ -55,6 +60,7 @@ public final class TriggerRuntime: CommitHook, Sendable {
         self.logger = logger
         self.history = RunHistory(capacity: options.historySize)
         self.http = HTTPDelivery(concurrency: options.concurrency, timeout: options.httpTimeout)
+        self.durableOutbox = service.store.isDurable
     }
 
     // MARK: registry
@@ -131,7 +137,11 @@ public final class TriggerRuntime: CommitHook, Sendable {
                         trigger: trigger.key, eventID: UUID().uuidString.lowercased(), database: change.database,
                         path: change.path, commitTime: record.commitTime, before: change.before, after: change.after,
                         depth: depth)
-                    try writer.appendOutbox(&event)
+                    if durableOutbox {
+                        try writer.appendOutbox(&event)
+                    } else {
+                        event.id = memoryIDs.add(1, ordering: .relaxed).newValue
+                    }
                     events.append(event)
                 }
             }

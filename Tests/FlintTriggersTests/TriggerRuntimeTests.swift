@@ -250,6 +250,25 @@ struct TriggerRuntimeTests {
         }
     }
 
+    @Test func onlyADurableStoreKeepsPendingEventsInItsOutboxTable() async throws {
+        let file = NSTemporaryDirectory() + "flint-outbox-\(UUID().uuidString).sqlite"
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + s) } }
+        for path in [nil, file] {
+            try await withRuntime(path: path) { service, runtime in
+                let seen = Seen()
+                try runtime.onDocumentCreated("c/{id}") { e, _ in seen.add(e) }
+                runtime.pause()
+                try await write(service, set("c/d", [:]))
+                #expect(runtime.activity.pending == 1)
+                #expect(try await service.store.read { try $0.outbox() }.count == (path == nil ? 0 : 1))
+                runtime.resume()
+                try await runtime.waitUntilIdle(timeout: .seconds(5))
+                #expect(seen.all.count == 1)
+                #expect(try await service.store.read { try $0.outbox() }.isEmpty)
+            }
+        }
+    }
+
     @Test func functionsConfigNamesTheBadEntry() throws {
         let good = #"{"functions":[{"name":"a","eventType":"written","document":"o/{id}","endpoint":"http://127.0.0.1:1/"}]}"#
         let triggers = try FunctionsConfig.parse(Data(good.utf8))
