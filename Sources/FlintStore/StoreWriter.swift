@@ -70,22 +70,23 @@ public struct StoreWriter {
 
     // MARK: commits
 
-    /// Runs `body` in a savepoint: if it throws, only its own changes are undone.
+    /// Runs `body` in a savepoint: if it throws, only its own changes are undone. (Savepoints may
+    /// nest; each statement is prepared once, where GRDB's `inSavepoint` prepares its SQL every time.)
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
         let counts = countDeltas.byScope
+        try RawStatement(db, "SAVEPOINT write").run { _ in }
         do {
-            try db.inSavepoint {
-                result = try body()
-                return .commit
-            }
+            let result = try body()
+            try RawStatement(db, "RELEASE write").run { _ in }
+            return result
         } catch {
+            try? RawStatement(db, "ROLLBACK TO write").run { _ in }
+            try? RawStatement(db, "RELEASE write").run { _ in }
             reader.ids.reset()
             recent.clear()
             countDeltas.byScope = counts
             throw error
         }
-        return result!
     }
 
     /// Hands out the next commit time: now, but always after the previous one.
