@@ -7,13 +7,15 @@ import FlintCore
 /// Used only by the writer, inside its transactions, where it is always current: every document
 /// stored or removed passes through it, and it is emptied whenever a savepoint or a transaction
 /// rolls back or rows change by other means. Readers never use it (they read at their own
-/// snapshots). Bounded by stored size: two generations of `generationBytes` each.
+/// snapshots). Bounded: two generations of at most `generationSize` documents and
+/// `generationBytes` of stored form each.
 final class RecentDocuments: @unchecked Sendable {
     private struct Key: Hashable {
         var database: DatabaseID
         var path: ResourcePath
     }
 
+    static let generationSize = 8192
     static let generationBytes = 4 << 20
 
     private var young: [Key: StoredDocument] = [:]
@@ -27,8 +29,8 @@ final class RecentDocuments: @unchecked Sendable {
 
     func stored(_ database: DatabaseID, _ document: StoredDocument) {
         young[Key(database: database, path: document.path)] = document
-        youngBytes += (document.encodedFields?.count ?? 0) + 64
-        if youngBytes > Self.generationBytes {
+        youngBytes += document.encodedFields?.count ?? 0
+        if youngBytes > Self.generationBytes || young.count >= Self.generationSize {
             old = young
             young = [:]
             youngBytes = 0

@@ -24,15 +24,23 @@ struct RecentDocumentsTests {
         }
     }
 
+    @Test func itKeepsAtMostTwoGenerationsOfDocuments() {
+        let recent = RecentDocuments()
+        for i in 0..<(3 * RecentDocuments.generationSize) { recent.stored(testDB, doc("c/d\(i)", [:])) }
+        #expect(recent.count <= 2 * RecentDocuments.generationSize)
+        #expect(recent.document(testDB, path("c/d\(3 * RecentDocuments.generationSize - 1)")) != nil)
+        #expect(recent.document(testDB, path("c/d0")) == nil)
+    }
+
     @Test func itKeepsAtMostTwoGenerationsOfStoredBytes() {
         let recent = RecentDocuments()
-        var big = doc("c/x", ["s": .string(String(repeating: "x", count: 1000))])
-        big.encodedFields = Data(count: 1000)
-        for i in 0..<(3 * RecentDocuments.generationBytes / 1000) {
+        var big = doc("c/x", ["s": .string(String(repeating: "x", count: 2000))])
+        big.encodedFields = Data(count: 2000)
+        for i in 0..<(3 * RecentDocuments.generationBytes / 2000) {
             big.path = path("c/d\(i)")
             recent.stored(testDB, big)
         }
-        #expect(recent.count <= 2 * RecentDocuments.generationBytes / 1000)
+        #expect(recent.count <= 2 * RecentDocuments.generationBytes / 2000)
         #expect(recent.document(testDB, big.path) != nil)
         #expect(recent.document(testDB, path("c/d0")) == nil)
     }
