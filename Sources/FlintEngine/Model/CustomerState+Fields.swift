@@ -7,6 +7,11 @@ extension CustomerState {
 
     init(fields f: Fields) {
         for (id, v) in f["orders"]?.mapFields ?? [:] {
+            if let text = v.string {
+                if let fact = OrderFact(storedForm: text) { orders[id] = fact }
+                continue
+            }
+            // The map form written before facts were kept as one string.
             guard let m = v.mapFields, let createdAt = m["createdAt"]?.micros, let total = m["total"]?.number else {
                 continue
             }
@@ -38,16 +43,7 @@ extension CustomerState {
 
     var fields: Fields {
         var f: Fields = [:]
-        f["orders"] = .map(
-            orders.mapValues { o in
-                var m: Fields = [
-                    "createdAt": .timestamp(micros: o.createdAt), "total": .double(o.total),
-                    "products": .map(o.products.mapValues { .integer($0) }),
-                    "stages": .map(o.stages.mapValues { .timestamp(micros: $0) }), "version": .integer(o.version),
-                ]
-                if let s = o.source { m["source"] = .string(s) }
-                return .map(m)
-            })
+        f["orders"] = .map(orders.mapValues { .string($0.storedForm) })
         if let b = baseline {
             var m: Fields = [
                 "totalOrders": .integer(b.totalOrders), "totalSpent": .double(b.totalSpent),
@@ -88,5 +84,83 @@ extension ProfileBaseline {
         preferredProducts = (f["preferredProducts"]?.arrayElements ?? []).compactMap(\.string)
         lastInteractionSource = f["lastInteractionSource"]?.string
         lastInteractionAt = f["lastInteractionAt"]?.micros
+    }
+}
+
+/// An order fact as one string, `createdAt|total|version|source|products|stages` — microseconds,
+/// the shortest exact decimal of the total, the version, `=source` (empty when there is none),
+/// `product=qty,…` and `stage=microseconds,…`, with `%`, `|`, `,` and `=` inside names
+/// percent-escaped. One value instead of a map of maps keeps the bookkeeping document cheap to
+/// validate, encode and decode on every order.
+extension OrderFact {
+    var storedForm: String {
+        func pairs(_ d: [String: Int64]) -> String {
+            d.sorted { $0.key < $1.key }.map { Self.escape($0.key) + "=" + String($0.value) }.joined(separator: ",")
+        }
+        let source = self.source.map { "=" + Self.escape($0) } ?? ""
+        return "\(createdAt)|\(total)|\(version)|\(source)|\(pairs(products))|\(pairs(stages))"
+    }
+
+    init?(storedForm text: String) {
+        let parts = text.split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count == 6, let createdAt = Int64(parts[0]), let total = Double(parts[1]), total.isFinite,
+            let version = Int64(parts[2]), let products = Self.pairs(parts[4]), let stages = Self.pairs(parts[5])
+        else { return nil }
+        let source: String?
+        if parts[3].isEmpty {
+            source = nil
+        } else if parts[3].first == "=", let s = Self.unescape(parts[3].dropFirst()) {
+            source = s
+        } else {
+            return nil
+        }
+        self.init(createdAt: createdAt, total: total, source: source, products: products, stages: stages, version: version)
+    }
+
+    private static func pairs(_ text: Substring) -> [String: Int64]? {
+        var out: [String: Int64] = [:]
+        if text.isEmpty { return out }
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let kv = item.split(separator: "=", omittingEmptySubsequences: false)
+            guard kv.count == 2, let key = unescape(kv[0]), let value = Int64(kv[1]) else { return nil }
+            out[key] = value
+        }
+        return out
+    }
+
+    private static func escape(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x25 || $0 == 0x7C || $0 == 0x2C || $0 == 0x3D }) else { return s }
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "%": out += "%25"
+            case "|": out += "%7C"
+            case ",": out += "%2C"
+            case "=": out += "%3D"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    private static func unescape(_ s: Substring) -> String? {
+        guard s.contains("%") else { return String(s) }
+        var bytes: [UInt8] = []
+        var i = s.utf8.startIndex
+        let u = s.utf8
+        while i < u.endIndex {
+            if u[i] == 0x25 {
+                let h = u.index(after: i)
+                guard h < u.endIndex, u.index(after: h) < u.endIndex,
+                    let byte = UInt8(String(decoding: u[h...u.index(after: h)], as: UTF8.self), radix: 16)
+                else { return nil }
+                bytes.append(byte)
+                i = u.index(h, offsetBy: 2)
+            } else {
+                bytes.append(u[i])
+                i = u.index(after: i)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 }
