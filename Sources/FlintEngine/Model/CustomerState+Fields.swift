@@ -1,4 +1,5 @@
 import FlintCore
+import Foundation
 
 /// The bookkeeping document's stored form.
 extension CustomerState {
@@ -128,39 +129,14 @@ extension OrderFact {
         return out
     }
 
+    /// The characters the stored form separates with, escaped inside names.
+    private static let separators = CharacterSet(charactersIn: "%|,=")
+
     private static func escape(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 0x25 || $0 == 0x7C || $0 == 0x2C || $0 == 0x3D }) else { return s }
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "%": out += "%25"
-            case "|": out += "%7C"
-            case ",": out += "%2C"
-            case "=": out += "%3D"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
+        s.rangeOfCharacter(from: separators) == nil ? s : s.addingPercentEncoding(withAllowedCharacters: separators.inverted)!
     }
 
     private static func unescape(_ s: Substring) -> String? {
-        guard s.contains("%") else { return String(s) }
-        var bytes: [UInt8] = []
-        var i = s.utf8.startIndex
-        let u = s.utf8
-        while i < u.endIndex {
-            if u[i] == 0x25 {
-                let h = u.index(after: i)
-                guard h < u.endIndex, u.index(after: h) < u.endIndex,
-                    let byte = UInt8(String(decoding: u[h...u.index(after: h)], as: UTF8.self), radix: 16)
-                else { return nil }
-                bytes.append(byte)
-                i = u.index(h, offsetBy: 2)
-            } else {
-                bytes.append(u[i])
-                i = u.index(after: i)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
+        s.contains("%") ? s.removingPercentEncoding : String(s)
     }
 }
