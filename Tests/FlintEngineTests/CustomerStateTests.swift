@@ -10,7 +10,7 @@ struct CustomerStateTests {
         OrderFact(createdAt: -5, total: 0.1 + 0.2, source: nil, products: [:], stages: [:], version: 0),
         OrderFact(createdAt: 0, total: -1e300, source: "", products: ["a|b,c=d%e": 3, "": -4, "ünï|cødé": Int64.max],
                   stages: ["x=y": Int64.min], version: 7),
-        OrderFact(createdAt: 1, total: 5e-324, source: "50%=half|, and more", products: ["%25": 1], version: 1),
+        OrderFact(createdAt: 1, total: .leastNonzeroMagnitude, source: "50%=half|, and more", products: ["%25": 1], version: 1),
     ])
     func aFactSurvivesItsStoredForm(fact: OrderFact) throws {
         #expect(OrderFact(storedForm: fact.storedForm) == fact)
