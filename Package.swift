@@ -37,11 +37,13 @@ let package = Package(
             dependencies: ["FlintProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: swift6
         ),
+        // SQLite settings only its C API can make.
+        .target(name: "CFlintSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite storage through GRDB: documents, the per-field index, collections.
         .target(
             name: "FlintStore",
             dependencies: [
-                "FlintCore",
+                "FlintCore", "CFlintSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

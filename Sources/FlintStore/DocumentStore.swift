@@ -1,3 +1,4 @@
+import CFlintSQLite
 import FlintCore
 import Foundation
 import GRDB
@@ -16,8 +17,12 @@ public final class DocumentStore: Sendable {
     /// Whether what is stored outlives the process (a `--data` file).
     public var isDurable: Bool { ephemeralPath == nil }
 
+    /// SQLite's process-wide settings, made once before its first use.
+    private static let sqliteConfigured: Void = { _ = flint_sqlite_configure() }()
+
     /// Opens (creating and migrating) a durable store at `path`, or an ephemeral one when nil.
     public init(path: String?) throws {
+        Self.sqliteConfigured
         let file: String
         if let path {
             file = path

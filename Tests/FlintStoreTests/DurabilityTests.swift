@@ -4,6 +4,7 @@ import FlintService
 @testable import FlintStore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 
 @Suite("Durability")
@@ -38,6 +39,17 @@ struct DurabilityTests {
         defer { ephemeral.close() }
         #expect(try await writerSync(durable) == 1)  // NORMAL: the WAL survives a process kill
         #expect(try await writerSync(ephemeral) == 0)  // OFF: nothing has to survive
+    }
+
+    @Test func sqliteKeepsNoMemoryStatistics() async throws {
+        // Turned off before SQLite's first use: the statistics take a global mutex on every allocation.
+        try await withStore { store in
+            try await put(store, doc("c/a", ["x": .string(String(repeating: "x", count: 10_000))]))
+            var current: Int64 = -1
+            var highest: Int64 = -1
+            #expect(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highest, 0) == SQLITE_OK)
+            #expect(current == 0 && highest == 0)
+        }
     }
 
     @Test func durableStoreFileRemainsAfterClose() async throws {
