@@ -30,11 +30,11 @@ struct RawStatement {
             index += 1
         }
         func bind(_ bytes: [UInt8]) {
-            bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), RawStatement.transient) }
+            _ = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), RawStatement.transient) }
             index += 1
         }
         func bind(_ data: Data) {
-            data.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), RawStatement.transient) }
+            _ = data.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), RawStatement.transient) }
             index += 1
         }
         func bind(_ data: Data?) {

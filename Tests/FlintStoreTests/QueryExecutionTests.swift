@@ -60,7 +60,7 @@ func documentsScanned(_ responses: QueryResponses) -> Int? {
 func commitAll(_ service: FirestoreService, _ writes: [Google_Firestore_V1_Write]) async throws {
     for start in stride(from: 0, to: writes.count, by: 500) {
         let batch = Array(writes[start..<min(start + 500, writes.count)])
-        try await service.commit(.with { $0.database = testDB.resourceName; $0.writes = batch }, context: admin)
+        _ = try await service.commit(.with { $0.database = testDB.resourceName; $0.writes = batch }, context: admin)
     }
 }
 
