@@ -17,10 +17,13 @@ public struct StoreWriter {
 
     /// What this writer stored lately (the store's one writer keeps it across transactions).
     let recent: RecentDocuments
+    /// The fields the index leaves out (set before serving, so read once per transaction).
+    let exemptions: IndexExemptions
 
     init(db: Database, ids: IDCache, recent: RecentDocuments) {
         reader = StoreReader(db: db, ids: ids)
         self.recent = recent
+        exemptions = ids.indexExemptions
     }
 
     /// Writes the accumulated document-count changes; called once before the transaction commits.
@@ -122,7 +125,7 @@ public struct StoreWriter {
             try adjustCount(scope, by: 1)
         }
         // A new document adds all its rows; a replaced one only what changed.
-        let exempt = reader.ids.indexExemptions.exempt(inGroup: document.path.parent.lastSegment)
+        let exempt = exemptions.exempt(inGroup: document.path.parent.lastSegment)
         let (removing, adding) =
             previous.map { IndexEntry.changes(from: $0.fields, to: document.fields, skipping: exempt) }
             ?? ([], (exempt == nil ? prepared?.entries : nil) ?? IndexEntry.entries(of: document.fields, skipping: exempt))
@@ -143,7 +146,7 @@ public struct StoreWriter {
         recent.removed(database, path)
         try adjustCount(scope, by: -1)
         try keepVersion(previous, scope: scope, replacedAt: deletedAt)
-        let exempt = reader.ids.indexExemptions.exempt(inGroup: path.parent.lastSegment)
+        let exempt = exemptions.exempt(inGroup: path.parent.lastSegment)
         try updateIndex(
             path, scope: scope, group: group, removing: IndexEntry.entries(of: previous.fields, skipping: exempt), adding: [])
     }
