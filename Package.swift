@@ -31,7 +31,8 @@ let package = Package(
             exclude: ["Protos"],
             swiftSettings: swift6
         ),
-        // The data model: paths, field paths, values, ordering, index encoding, transforms, errors.
+        // The data model: paths, field paths, values, ordering, index encoding, document snapshots,
+        // authorization, transforms, query plans, errors.
         .target(
             name: "FlintCore",
             dependencies: ["FlintProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -39,42 +40,47 @@ let package = Package(
         ),
         // SQLite settings only its C API can make.
         .target(name: "CFlintSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
-        // SQLite storage through GRDB: documents, the per-field index, collections.
+        // SQLite storage through GRDB: documents, the per-field index, collections, kept versions, the outbox table.
         .target(
             name: "FlintStore",
             dependencies: [
-                "FlintCore", "CFlintSQLite",
+                "FlintCore", "FlintProto", "CFlintSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            ],
-            swiftSettings: swift6
-        ),
-        // Triggers: document patterns, events, the outbox-backed dispatcher, payloads, HTTP delivery.
-        .target(
-            name: "FlintTriggers",
-            dependencies: [
-                "FlintCore", "FlintStore", "FlintService",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swift6
         ),
-        // The Firestore operations, shared by every transport.
+        // The Firestore operations, shared by every transport; the store sits behind it.
         .target(
             name: "FlintService",
             dependencies: [
-                "FlintCore", "FlintStore",
+                "FlintCore", "FlintProto", "FlintStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swift6
         ),
-        // REST (HTTP/1.1 + JSON) transport.
+        // Triggers: document patterns, events, the outbox, the dispatcher service, payloads, HTTP delivery.
+        .target(
+            name: "FlintTriggers",
+            dependencies: [
+                "FlintCore", "FlintProto", "FlintStore", "FlintService",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swift6
+        ),
+        // REST (HTTP/1.1 + JSON): the Firestore API, error mapping, and the emulator routes' building blocks.
         .target(
             name: "FlintREST",
             dependencies: [
-                "FlintService", "FlintTriggers",
+                "FlintCore", "FlintProto", "FlintService",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swift6
         ),
@@ -82,19 +88,22 @@ let package = Package(
         .target(
             name: "FlintGRPC",
             dependencies: [
-                "FlintService",
+                "FlintCore", "FlintProto", "FlintService",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swift6
         ),
-        // The listener (one port, REST and gRPC sniffed apart) and the service group.
+        // The application: buildApplication, its services and router, the shared-port listener, extensions.
         .target(
             name: "FlintServer",
             dependencies: [
-                "FlintREST", "FlintGRPC", "FlintTriggers",
+                "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -103,36 +112,61 @@ let package = Package(
             swiftSettings: swift6
         ),
         // The Customer Intelligence Engine: customer profiles, order approval, courier routing and
-        // notifications, as built-in triggers over orders/ and customers/.
+        // notifications, as an extension of in-process triggers over orders/ and customers/.
         .target(
             name: "FlintEngine",
             dependencies: [
-                "FlintTriggers", "FlintService", "FlintCore", "FlintProto", "FlintStore",
+                "FlintCore", "FlintProto", "FlintService", "FlintTriggers", "FlintREST", "FlintServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swift6
         ),
         .executableTarget(
             name: "flint",
             dependencies: [
-                "FlintServer", "FlintTriggers", "FlintCore", "FlintEngine",
+                "FlintCore", "FlintServer", "FlintTriggers", "FlintEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift6
         ),
-        .testTarget(name: "FlintCoreTests", dependencies: ["FlintCore"], swiftSettings: swift6),
+        // Helpers shared by the test targets.
+        .target(
+            name: "FlintTesting",
+            dependencies: [
+                "FlintCore", "FlintStore", "FlintService", "FlintTriggers",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FlintTesting",
+            swiftSettings: swift6
+        ),
+        .testTarget(name: "FlintCoreTests", dependencies: ["FlintCore", "FlintProto", "FlintTesting"], swiftSettings: swift6),
         .testTarget(
-            name: "FlintTriggersTests", dependencies: ["FlintTriggers", "FlintProto", "FlintStore", "FlintService"],
+            name: "FlintTriggersTests",
+            dependencies: ["FlintTriggers", "FlintProto", "FlintCore", "FlintStore", "FlintService", "FlintTesting"],
             swiftSettings: swift6),
-        .testTarget(name: "FlintEngineTests", dependencies: ["FlintEngine", "FlintCore", "FlintStore"], swiftSettings: swift6),
-        .testTarget(name: "FlintStoreTests", dependencies: ["FlintStore", "FlintService", "FlintProto"], swiftSettings: swift6),
+        .testTarget(
+            name: "FlintEngineTests", dependencies: ["FlintEngine", "FlintCore", "FlintProto", "FlintTesting"],
+            swiftSettings: swift6),
+        .testTarget(
+            name: "FlintStoreTests",
+            dependencies: ["FlintStore", "FlintService", "FlintCore", "FlintProto", "FlintTesting"],
+            swiftSettings: swift6),
         .testTarget(
             name: "FlintServerTests",
             dependencies: [
-                "FlintServer", "FlintGRPC", "FlintProto",
+                "FlintServer", "FlintGRPC", "FlintProto", "FlintCore", "FlintService", "FlintTriggers", "FlintTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swift6

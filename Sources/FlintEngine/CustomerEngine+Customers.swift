@@ -1,7 +1,6 @@
 import FlintCore
 import FlintProto
 import FlintService
-import FlintStore
 import FlintTriggers
 
 extension CustomerEngine {

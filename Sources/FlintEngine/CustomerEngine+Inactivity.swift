@@ -1,7 +1,7 @@
 import FlintCore
 import FlintProto
 import FlintService
-import FlintStore
+import ServiceLifecycle
 import Foundation
 
 /// What one inactivity run did.
@@ -22,14 +22,12 @@ extension CustomerEngine {
         var report = InactivityReport()
         var after: String?
         while true {
-            let page = try await service.store.read { [after] in
-                try $0.documents(database, in: EnginePaths.customers, afterID: after, limit: 500)
-            }
+            let page = try await service.documents(database, in: EnginePaths.customers, afterID: after, limit: 500)
             for doc in page {
                 report.customersChecked += 1
                 guard rules.inactivitySegment(of: doc.fields, now: now) != nil else { continue }
                 let phone = doc.path.lastSegment
-                let outcome = try await service.update(database, context: CallContext(isAdmin: true, triggerDepth: 1)) {
+                let outcome = try await service.update(database, context: CallContext(auth: .admin, triggerDepth: 1)) {
                     reads in
                     try Self.markInactive(phone, reads: reads, now: now, rules: rules)
                 }
@@ -90,21 +88,28 @@ extension CustomerEngine {
         return (writes, (segment, notified))
     }
 
-    /// Runs the job over every database with engine activity, every `runEveryMinutes`.
-    func scheduleInactivity() {
-        let minutes = rules.inactivity.runEveryMinutes
-        guard minutes > 0 else { return }
-        Task { [weak self] in
+    /// The inactivity job over every database with engine activity (the scheduled run).
+    func runScheduledInactivity() async {
+        for database in databases.withLock({ Array($0) }) {
+            do {
+                _ = try await runInactivity(database)
+            } catch {
+                logger.error("inactivity run on \(database) failed: \(error)")
+            }
+        }
+    }
+}
+
+/// Runs the engine's inactivity job every `runEveryMinutes`, until graceful shutdown.
+struct EngineScheduler: Service {
+    let engine: CustomerEngine
+    let every: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
             while true {
-                try? await Task.sleep(for: .milliseconds(Int64(minutes * 60_000)))
-                guard let self else { return }
-                for database in self.databases.withLock({ Array($0) }) {
-                    do {
-                        _ = try await self.runInactivity(database)
-                    } catch {
-                        self.logger.error("inactivity run on \(database) failed: \(error)")
-                    }
-                }
+                try await Task.sleep(for: every)
+                await engine.runScheduledInactivity()
             }
         }
     }

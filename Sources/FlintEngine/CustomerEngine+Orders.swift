@@ -1,7 +1,6 @@
 import FlintCore
 import FlintProto
 import FlintService
-import FlintStore
 import FlintTriggers
 
 extension CustomerEngine {
@@ -31,20 +30,18 @@ extension CustomerEngine {
     /// and `path` (a profile about to be created) is missing: profiles loaded before the engine
     /// numbered any keep their ids unique.
     func sequenceSeed(_ context: TriggerContext, unlessExists path: ResourcePath?) async throws -> Int64? {
-        let database = context.database
-        return try await context.service.store.read { reader -> Int64? in
-            if let path, try reader.exists(database, path) { return nil }
-            if try reader.exists(database, EnginePaths.customerSequence) { return nil }
-            var highest: Int64 = 0
-            var after: String?
-            while true {
-                let page = try reader.documents(database, in: EnginePaths.customers, afterID: after, limit: 1000)
-                for doc in page { highest = max(highest, CustomerNumber.parse(doc.fields["customerId"]?.string) ?? 0) }
-                guard let last = page.last, page.count == 1000 else { break }
-                after = last.path.lastSegment
-            }
-            return highest
+        let (service, database) = (context.service, context.database)
+        if let path, try await service.documentExists(database, path) { return nil }
+        if try await service.documentExists(database, EnginePaths.customerSequence) { return nil }
+        var highest: Int64 = 0
+        var after: String?
+        while true {
+            let page = try await service.documents(database, in: EnginePaths.customers, afterID: after, limit: 1000)
+            for doc in page { highest = max(highest, CustomerNumber.parse(doc.fields["customerId"]?.string) ?? 0) }
+            guard let last = page.last, page.count == 1000 else { break }
+            after = last.path.lastSegment
         }
+        return highest
     }
 
     func logUnknownZip(_ zip: String, phone: String) {

@@ -1,9 +1,10 @@
 import FlintCore
+import FlintServer
 import FlintService
-import FlintStore
 import FlintTriggers
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The Customer Intelligence Engine: keeps `customers/{phone}` profiles true as orders are
@@ -29,7 +30,7 @@ public final class CustomerEngine: FlintExtension, Sendable {
         self.logger = logger
     }
 
-    public func install(_ runtime: TriggerRuntime) throws {
+    public func install(on runtime: TriggerRuntime) throws -> [any Service] {
         service.withLock { $0 = runtime.service }
         try runtime.on(nil, "orders/{orderId}", key: "engine.orders") { [self] event, context in
             try await handleOrder(event, context)
@@ -37,8 +38,9 @@ public final class CustomerEngine: FlintExtension, Sendable {
         try runtime.on(nil, "customers/{phone}", key: "engine.customers") { [self] event, context in
             try await handleCustomer(event, context)
         }
-        scheduleInactivity()
         logger.info("Customer Intelligence Engine on (\(rulesSource)).")
+        let minutes = rules.inactivity.runEveryMinutes
+        return minutes > 0 ? [EngineScheduler(engine: self, every: .milliseconds(Int64(minutes * 60_000)))] : []
     }
 
     /// The bookkeeping maps are read only by the engine, by document name, and grow with every

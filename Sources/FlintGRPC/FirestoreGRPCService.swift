@@ -15,15 +15,15 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
         self.listeners = ListenHub(service: service, bufferLimit: listenBufferLimit)
     }
 
-    static func callContext(_ metadata: Metadata) -> CallContext {
-        CallContext(isAdmin: metadata[stringValues: "authorization"].contains { $0 == "Bearer owner" })
+    static func callContext(_ metadata: Metadata) throws(FirestoreError) -> CallContext {
+        CallContext(auth: try Authorization(header: metadata[stringValues: "authorization"].first(where: { _ in true })))
     }
 
     func unary<Req: Sendable, Resp: Sendable>(
         _ request: ServerRequest<Req>, _ body: @escaping @Sendable (Req, CallContext) async throws -> Resp
     ) async throws -> ServerResponse<Resp> {
         do {
-            let context = Self.callContext(request.metadata)
+            let context = try Self.callContext(request.metadata)
             return ServerResponse(
                 message: try await GRPCDeadline(request.metadata).run { try await body(request.message, context) })
         } catch {
@@ -35,7 +35,7 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
         _ request: ServerRequest<Req>, _ body: @escaping @Sendable (Req, CallContext) async throws -> [Resp]
     ) async throws -> StreamingServerResponse<Resp> {
         do {
-            let context = Self.callContext(request.metadata)
+            let context = try Self.callContext(request.metadata)
             let messages = try await GRPCDeadline(request.metadata).run { try await body(request.message, context) }
             return StreamingServerResponse { writer in
                 try await writer.write(contentsOf: messages)

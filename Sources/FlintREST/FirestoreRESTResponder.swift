@@ -1,47 +1,31 @@
 import FlintCore
 import FlintProto
 import FlintService
-import FlintTriggers
 import Foundation
 import Hummingbird
 import SwiftProtobuf
 
-/// Serves the Firestore v1 REST surface and the emulator endpoints over one `FirestoreService`.
+/// Serves the Firestore v1 REST API (`/v1/projects/{p}/databases/{db}/documents…`) over one
+/// `FirestoreService`.
 ///
 /// Firestore's resource paths (escaped or raw ids, `:verb` suffixes) don't fit a router's
-/// patterns, so the responder parses the request target itself, once.
-public struct FirestoreRESTResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+/// patterns, so the responder parses the request target itself, once; `FirestoreAPIMiddleware`
+/// puts it in front of the application's router.
+public struct FirestoreRESTResponder: Sendable {
     let service: FirestoreService
-    let triggers: TriggerRuntime?
-    let extensions: [any FlintExtension]
 
-    /// Production's request size limit.
-    static let maxRequestBytes = 10 * 1024 * 1024
-
-    public init(service: FirestoreService, triggers: TriggerRuntime? = nil, extensions: [any FlintExtension] = []) {
+    public init(service: FirestoreService) {
         self.service = service
-        self.triggers = triggers
-        self.extensions = extensions
     }
 
-    public func respond(to request: Request, context: Context) async throws -> Response {
-        do {
-            return try await route(request)
-        } catch {
-            return RESTError.response(for: error)
-        }
-    }
+    /// Whether `request` is for this API (every other path belongs to the router).
+    public static func serves(_ request: Request) -> Bool { request.uri.path.hasPrefix("/v1/") }
 
-    func route(_ request: Request) async throws -> Response {
+    public func respond(to request: Request) async throws -> Response {
         let raw = request.uri.string
         let pathOnly = RESTTarget.splitTarget(raw).0
-        if pathOnly == "/" && request.method == .get { return Self.text("Ok\n") }
         let target = try RESTTarget(rawTarget: raw, allowVerb: request.method == .post)
         let segments = target.segments
-        if segments.starts(with: ["emulator", "v1"]) {
-            return try await emulator(request, target)
-        }
         guard segments.count >= 6, segments[0] == "v1", segments[1] == "projects", segments[3] == "databases",
             segments[5] == "documents"
         else { throw Self.unknownRoute(request) }
@@ -52,7 +36,7 @@ public struct FirestoreRESTResponder: HTTPResponder {
         }
         let call = RESTCall(
             request: request, database: database, path: path, query: QueryParameters(target.query),
-            context: CallContext(isAdmin: Self.isAdmin(request)))
+            context: CallContext(auth: try Authorization(header: request.headers[.authorization])))
         if let verb = target.verb { return try await self.verb(verb, call) }
         switch request.method {
         case .get: return path.isDocument ? try await getDocument(call) : try await listDocuments(call)
@@ -65,14 +49,6 @@ public struct FirestoreRESTResponder: HTTPResponder {
 
     static func unknownRoute(_ request: Request) -> FirestoreError {
         FirestoreError(.notFound, "No route for \(request.method) \(RESTTarget.splitTarget(request.uri.string).0).")
-    }
-
-    static func isAdmin(_ request: Request) -> Bool {
-        request.headers[.authorization].map { $0.trimmingCharacters(in: .whitespaces) == "Bearer owner" } ?? false
-    }
-
-    static func text(_ s: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: s)))
     }
 }
 
@@ -87,14 +63,7 @@ struct RESTCall {
     var name: String { database.name(of: path) }
     var style: ProtoJSON.Style { .init(enumsAsInts: query.enumsAsInts) }
 
-    func body() async throws -> ByteBuffer {
-        do {
-            return try await request.body.collect(upTo: FirestoreRESTResponder.maxRequestBytes)
-        } catch {
-            throw FirestoreError.invalidArgument(
-                "Request payload size exceeds the limit: \(FirestoreRESTResponder.maxRequestBytes) bytes.")
-        }
-    }
+    func body() async throws -> ByteBuffer { try await request.collectBody() }
 
     func decode<M: SwiftProtobuf.Message>(_ type: M.Type) async throws -> M {
         try ProtoJSON.decode(type, from: try await body())

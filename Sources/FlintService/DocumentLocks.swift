@@ -40,8 +40,18 @@ final class DocumentLocks: Sendable {
     }
 
     /// Takes `key` for `owner`, waiting in line for its holder to finish; throws ABORTED on a
-    /// deadlock or when the wait passes `maxWait`.
+    /// deadlock or when the wait passes `maxWait`, and CancellationError (leaving the line) when
+    /// the calling task is cancelled.
     func acquire(_ owner: Owner, _ key: Key) async throws {
+        let queued = QueuedTicket()
+        try await withTaskCancellationHandler {
+            try await wait(owner, key, queued)
+        } onCancel: {
+            if let ticket = queued.cancel() { giveUp(key, ticket: ticket, with: CancellationError()) }
+        }
+    }
+
+    private func wait(_ owner: Owner, _ key: Key, _ queued: QueuedTicket) async throws {
         let maxWait = self.maxWait
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let attempt: Attempt = state.withLock { s in
@@ -69,16 +79,21 @@ final class DocumentLocks: Sendable {
             case .deadlock:
                 continuation.resume(throwing: FirestoreService.contention)
             case .wait(let ticket):
+                guard queued.set(ticket) else {
+                    giveUp(key, ticket: ticket, with: CancellationError())
+                    return
+                }
                 Task {
                     try? await Task.sleep(for: maxWait)
-                    self.giveUp(key, ticket: ticket)
+                    self.giveUp(key, ticket: ticket, with: FirestoreService.contention)
                 }
             }
         }
     }
 
-    /// A waiter that is still queued after `maxWait` stops waiting with ABORTED.
-    private func giveUp(_ key: Key, ticket: UInt64) {
+    /// A waiter that is still queued (after `maxWait`, or when its task is cancelled) leaves the
+    /// line with `error`.
+    private func giveUp(_ key: Key, ticket: UInt64, with error: any Error) {
         let waiter: Waiter? = state.withLock { s in
             guard var queue = s.queues[key], let index = queue.firstIndex(where: { $0.ticket == ticket }) else { return nil }
             let waiter = queue.remove(at: index)
@@ -86,7 +101,7 @@ final class DocumentLocks: Sendable {
             s.waitingFor[waiter.owner] = nil
             return waiter
         }
-        waiter?.continuation.resume(throwing: FirestoreService.contention)
+        waiter?.continuation.resume(throwing: error)
     }
 
     /// Releases everything `owner` holds, handing each key to the next in line.
@@ -108,5 +123,26 @@ final class DocumentLocks: Sendable {
             return granted
         }
         for waiter in granted { waiter.continuation.resume() }
+    }
+}
+
+/// The ticket of a lock wait, and whether the waiting task was cancelled before it had one.
+private final class QueuedTicket: Sendable {
+    private let state = Mutex<(ticket: UInt64?, cancelled: Bool)>((nil, false))
+
+    /// Records the ticket; false when the task was already cancelled.
+    func set(_ ticket: UInt64) -> Bool {
+        state.withLock { s in
+            s.ticket = ticket
+            return !s.cancelled
+        }
+    }
+
+    /// Marks the wait cancelled; the ticket, if it was queued.
+    func cancel() -> UInt64? {
+        state.withLock { s in
+            s.cancelled = true
+            return s.ticket
+        }
     }
 }

@@ -11,10 +11,10 @@ public struct AtomicReads {
     let seen = Seen()
 
     final class Seen {
-        var documents: [ResourcePath: StoredDocument?] = [:]
+        var documents: [ResourcePath: DocumentSnapshot?] = [:]
     }
 
-    public func document(_ path: ResourcePath) throws -> StoredDocument? {
+    public func document(_ path: ResourcePath) throws -> DocumentSnapshot? {
         if let known = seen.documents[path] { return known }
         let doc = try writer.document(database, path)
         seen.documents[path] = .some(doc)

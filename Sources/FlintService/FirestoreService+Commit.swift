@@ -70,7 +70,7 @@ extension FirestoreService {
     struct WriteOutcome: Sendable {
         var result: Google_Firestore_V1_WriteResult?
         /// The document as this write left it (nil when deleted or absent).
-        var document: StoredDocument?
+        var document: DocumentSnapshot?
         var error: FirestoreError?
     }
 
@@ -95,7 +95,7 @@ extension FirestoreService {
     /// also return documents it already read there (nil: absent), which the writes then reuse.
     func apply(
         atomically: Bool, context: CallContext,
-        plans: @escaping @Sendable (StoreWriter) throws -> ([WritePlan], [ResourcePath: StoredDocument?])
+        plans: @escaping @Sendable (StoreWriter) throws -> ([WritePlan], [ResourcePath: DocumentSnapshot?])
     ) async throws -> ApplyOutcome {
         let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
         let pruneBefore = versionsToPrune()
@@ -162,8 +162,8 @@ extension FirestoreService {
     /// Applies one write (to `before`, the document as it stands) inside an open transaction;
     /// returns its result, the change it made and the document as it now stands.
     static func applyOne(
-        _ plan: WritePlan, before: StoredDocument?, writer: StoreWriter, commitTime: Int64, requestTime: ProtoTimestamp
-    ) throws -> (Google_Firestore_V1_WriteResult, DocumentChange?, StoredDocument?) {
+        _ plan: WritePlan, before: DocumentSnapshot?, writer: StoreWriter, commitTime: Int64, requestTime: ProtoTimestamp
+    ) throws -> (Google_Firestore_V1_WriteResult, DocumentChange?, DocumentSnapshot?) {
         try plan.check(before)
         let (fields, transformResults) = plan.apply(to: before?.fields, requestTime: requestTime)
         var result = Google_Firestore_V1_WriteResult()
@@ -185,7 +185,7 @@ extension FirestoreService {
         }
         let after = try writer.put(
             plan.database,
-            StoredDocument(
+            DocumentSnapshot(
                 path: plan.path, fields: checked, createTime: before?.createTime ?? commitTime, updateTime: commitTime),
             previous: before, prepared: plan.reshapesFields ? nil : plan.prepared)
         result.updateTime = ProtoTimestamp(micros: commitTime)

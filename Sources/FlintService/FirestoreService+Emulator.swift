@@ -16,7 +16,7 @@ extension FirestoreService {
         let targets = try await store.read { try $0.descendants(database, of: path) }
         if targets.isEmpty { return 0 }
         let plans = targets.map { WritePlan(delete: $0, in: database) }
-        _ = try await apply(plans, atomically: true, context: CallContext(isAdmin: true))
+        _ = try await apply(plans, atomically: true, context: CallContext(auth: .admin))
         return plans.count
     }
 }

@@ -51,7 +51,7 @@ extension FirestoreService {
     }
 
     /// Every document of a collection through a view (a read-write transaction remembers the listing).
-    func list(_ database: DatabaseID, _ collection: ResourcePath, view: ReadView, reader: StoreReader) throws -> [StoredDocument] {
+    func list(_ database: DatabaseID, _ collection: ResourcePath, view: ReadView, reader: StoreReader) throws -> [DocumentSnapshot] {
         switch view {
         case .latest: return try reader.documents(database, in: collection)
         case .at(let time): return try reader.documents(database, in: collection, at: time)

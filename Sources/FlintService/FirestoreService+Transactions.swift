@@ -104,7 +104,7 @@ extension FirestoreService {
 
     /// Reads one document through a view, remembering it for a read-write transaction.
     func document(_ database: DatabaseID, _ path: ResourcePath, view: ReadView, reader: StoreReader) throws
-        -> StoredDocument?
+        -> DocumentSnapshot?
     {
         switch view {
         case .latest:
@@ -120,7 +120,7 @@ extension FirestoreService {
 
     /// Runs a query through a view, remembering its result for a read-write transaction.
     func execute(_ plan: QueryPlan, _ database: DatabaseID, _ parent: ResourcePath, view: ReadView, reader: StoreReader,
-                 stats: inout QueryStats) throws -> [StoredDocument] {
+                 stats: inout QueryStats) throws -> [DocumentSnapshot] {
         switch view {
         case .latest:
             return try reader.execute(plan, database: database, parent: parent, stats: &stats)

@@ -5,15 +5,18 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Who is calling: admin callers (`Authorization: Bearer owner`) may use the metadata operations.
+/// Who is calling, and from how deep in a trigger cascade.
 public struct CallContext: Sendable {
-    public var isAdmin: Bool
+    public var auth: Authorization
     /// 0 for clients; n + 1 for writes made by a trigger handling an event of depth n.
     public var triggerDepth: Int
-    public init(isAdmin: Bool, triggerDepth: Int = 0) {
-        self.isAdmin = isAdmin
+    public init(auth: Authorization, triggerDepth: Int = 0) {
+        self.auth = auth
         self.triggerDepth = triggerDepth
     }
+
+    /// Admin callers (`Bearer owner`, Flint's own work) may use the metadata operations.
+    public var isAdmin: Bool { auth.isAdmin }
 }
 
 /// Takes part in every commit that changed documents (the trigger outbox does).
@@ -34,7 +37,7 @@ public struct CommitRecord: Sendable {
 /// Requests and responses are the generated `google.firestore.v1` messages, so REST and gRPC
 /// differ only in how they carry them.
 public final class FirestoreService: Sendable {
-    public let store: DocumentStore
+    let store: DocumentStore
     let logger: Logger
     let commitObservers: CommitObservers
     let transactions: TransactionRegistry
@@ -54,7 +57,6 @@ public final class FirestoreService: Sendable {
             limits: .init(lifetime: Timestamps.micros(transactionLifetime), idle: Timestamps.micros(transactionIdle)))
     }
 
-
     /// Registers a callback that sees every commit that changed documents, in commit order.
     public func observeCommits(_ observer: @escaping @Sendable (CommitRecord) -> Void) {
         commitObservers.add(observer)
@@ -63,6 +65,13 @@ public final class FirestoreService: Sendable {
     /// Makes `hook` part of every later commit.
     public func setCommitHook(_ hook: any CommitHook) {
         commitHook.withLock { $0 = hook }
+    }
+
+    /// Forgets the commit hook and observers, which refer back to the service: called once nothing
+    /// commits any more (the application's last step), so the whole object graph can go.
+    public func detachFromCommits() {
+        commitHook.withLock { $0 = nil }
+        commitObservers.removeAll()
     }
 
     static func requireAdmin(_ context: CallContext, _ what: String = "Metadata operations") throws(FirestoreError) {
@@ -79,6 +88,7 @@ public final class FirestoreService: Sendable {
 final class CommitObservers: Sendable {
     private let observers = Mutex<[@Sendable (CommitRecord) -> Void]>([])
     func add(_ o: @escaping @Sendable (CommitRecord) -> Void) { observers.withLock { $0.append(o) } }
+    func removeAll() { observers.withLock { $0 = [] } }
     func publish(_ record: CommitRecord) {
         guard !record.changes.isEmpty else { return }
         for o in observers.withLock({ $0 }) { o(record) }

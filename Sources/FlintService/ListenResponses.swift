@@ -28,7 +28,7 @@ extension Google_Firestore_V1_ListenResponse {
     /// Everything before this is consistent as of `readTime` (clients raise snapshots on it).
     static func consistent(at readTime: Int64) -> Self { .target(.noChange, [], readTime: readTime) }
 
-    static func change(_ doc: StoredDocument, in database: DatabaseID, mask: [FieldPath]?, targets: [Int32],
+    static func change(_ doc: DocumentSnapshot, in database: DatabaseID, mask: [FieldPath]?, targets: [Int32],
                        removed: [Int32] = []) -> Self {
         .with {
             $0.documentChange.document = doc.proto(in: database, mask: mask)

@@ -107,7 +107,7 @@ struct ListenState {
     /// Responses that take a client holding `before` to `now`: new and changed documents in result
     /// order, then those that left (deleted, or still existing but no longer in the result).
     func diff(
-        _ target: ListenTarget, from before: [ResourcePath: Int64], to now: [StoredDocument],
+        _ target: ListenTarget, from before: [ResourcePath: Int64], to now: [DocumentSnapshot],
         existing: Set<ResourcePath>, readTime: Int64
     ) -> [ListenResponse] {
         let (id, database) = (target.id, target.database)
@@ -124,13 +124,13 @@ struct ListenState {
         return responses
     }
 
-    static func versions(_ docs: [StoredDocument]) -> [ResourcePath: Int64] {
+    static func versions(_ docs: [DocumentSnapshot]) -> [ResourcePath: Int64] {
         Dictionary(docs.map { ($0.path, $0.updateTime) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Which of the documents that left a result still exist.
     static func existing(
-        _ before: [ResourcePath: Int64], leaving now: [StoredDocument], _ database: DatabaseID, _ reader: StoreReader
+        _ before: [ResourcePath: Int64], leaving now: [DocumentSnapshot], _ database: DatabaseID, _ reader: StoreReader
     ) throws -> Set<ResourcePath> {
         let present = Set(now.map(\.path))
         var existing = Set<ResourcePath>()

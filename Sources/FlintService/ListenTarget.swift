@@ -102,7 +102,7 @@ struct ListenTarget: Sendable {
     }
 
     /// Whether `doc` belongs in the result (for targets that judge documents alone).
-    func matches(_ doc: StoredDocument) -> Bool {
+    func matches(_ doc: DocumentSnapshot) -> Bool {
         guard scope.contains(database, doc.path) else { return false }
         guard case .query(let plan, _) = source else { return true }
         let name = database.name(of: doc.path)
@@ -113,7 +113,7 @@ struct ListenTarget: Sendable {
     }
 
     /// The target's documents, in result order, now or as they were at `time`.
-    func read(_ reader: StoreReader, at time: Int64? = nil) throws -> [StoredDocument] {
+    func read(_ reader: StoreReader, at time: Int64? = nil) throws -> [DocumentSnapshot] {
         switch source {
         case .documents(let paths):
             return try paths.compactMap { path in

@@ -108,7 +108,7 @@ struct WritePlan: Sendable {
     }
 
     /// Checks the precondition against what the document is now.
-    func check(_ current: StoredDocument?) throws(FirestoreError) {
+    func check(_ current: DocumentSnapshot?) throws(FirestoreError) {
         switch precondition {
         case .none:
             return

@@ -8,8 +8,10 @@ import Synchronization
 /// transaction per commit.
 public final class DocumentStore: Sendable {
     let pool: DatabasePool
-    let ids: IDCache
-    private let writeQueue = WriteQueue()
+    let shared = SharedStoreState()
+    let writeQueue = WriteQueue()
+    /// Write transactions run so far (each may group many writes).
+    let transactionCount = Atomic<Int>(0)
     private let recent = RecentDocuments()
     private let writerThread = DispatchQueue(label: "flint.store.writer")
     /// The file to remove on close when the store is ephemeral.
@@ -50,7 +52,6 @@ public final class DocumentStore: Sendable {
             // which would fsync at every checkpoint of a store nothing has to survive.
             if !durable { try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = OFF") } }
             try StoreSchema.migrator.migrate(pool)
-            ids = IDCache()
             // Commit times must keep increasing across restarts: start after every stored time
             // (deletes are remembered as kept versions, so their times are found too).
             let last = try pool.read { db in
@@ -59,12 +60,11 @@ public final class DocumentStore: Sendable {
                     sql: """
                         SELECT max(t) FROM (
                           SELECT max(update_time) AS t FROM documents UNION ALL
-                          SELECT max(valid_to) FROM versions UNION ALL
-                          SELECT last_commit FROM clock)
+                          SELECT max(valid_to) FROM versions)
                         """) ?? 0
             }
-            ids.setLastCommit(last)
-            ids.indexExemptions = try pool.read { db in
+            shared.clock.setLastCommit(last)
+            shared.indexExemptions = try pool.read { db in
                 var exemptions = IndexExemptions()
                 for row in try Row.fetchAll(db, sql: "SELECT grp, field FROM index_exemptions") {
                     exemptions.add(group: row["grp"], fields: [try FieldPath(parsing: row["field"])])
@@ -72,7 +72,7 @@ public final class DocumentStore: Sendable {
                 return exemptions
             }
         } catch {
-            throw StoreError.translate(error)
+            throw firestoreError(fromStorage: error)
         }
     }
 
@@ -87,14 +87,14 @@ public final class DocumentStore: Sendable {
     /// Sets which fields go unindexed (call before serving). Collection groups whose exemptions
     /// differ from those the stored rows were written under get their index rows rebuilt.
     public func setIndexExemptions(_ exemptions: IndexExemptions) throws {
-        let current = ids.indexExemptions
+        let current = shared.indexExemptions
         guard exemptions != current else { return }
         let changed = Set(current.fields.keys).union(exemptions.fields.keys).filter {
             current.fields[$0] != exemptions.fields[$0]
         }
         do {
             try pool.write { db in
-                let writer = StoreWriter(db: db, ids: ids, recent: recent)
+                let writer = StoreWriter(db: db, shared: shared, recent: recent)
                 for group in changed.sorted() { try writer.reindex(group: group, skipping: exemptions.exempt(inGroup: group)) }
                 try db.execute(sql: "DELETE FROM index_exemptions")
                 for (group, fields) in exemptions.fields {
@@ -104,24 +104,24 @@ public final class DocumentStore: Sendable {
                 }
             }
         } catch {
-            ids.reset()
-            throw StoreError.translate(error)
+            shared.rowIDs.reset()
+            throw firestoreError(fromStorage: error)
         }
-        ids.indexExemptions = exemptions
+        shared.indexExemptions = exemptions
     }
 
     /// Runs `body` on a consistent snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
-        let ids = self.ids
+        let shared = self.shared
         do {
-            return try await pool.read { db in try body(StoreReader(db: db, ids: ids)) }
+            return try await pool.read { db in try body(StoreReader(db: db, shared: shared)) }
         } catch {
-            throw StoreError.translate(error)
+            throw firestoreError(fromStorage: error)
         }
     }
 
     /// A read time whose snapshot is settled: no commit at or before it is still in progress.
-    public func snapshotTime() -> Int64 { ids.snapshotTime(now: Timestamps.nowMicros()) }
+    public func snapshotTime() -> Int64 { shared.clock.snapshotTime(now: Timestamps.nowMicros()) }
 
     /// Runs `body` in a write transaction: all of it commits, or none of it. `committed` runs
     /// once the transaction has committed, on the writer, in commit order.
@@ -150,7 +150,7 @@ public final class DocumentStore: Sendable {
                     switch (transactionError, outcome.result) {
                     case (let error?, _): continuation.resume(throwing: error)
                     case (nil, .success(let value)?): continuation.resume(returning: value)
-                    case (nil, .failure(let error)?): continuation.resume(throwing: StoreError.translate(error))
+                    case (nil, .failure(let error)?): continuation.resume(throwing: firestoreError(fromStorage: error))
                     case (nil, nil): continuation.resume(throwing: FirestoreError(.internal, "A write was not run."))
                     }
                 })
@@ -161,27 +161,28 @@ public final class DocumentStore: Sendable {
     /// Runs waiting writes, many per SQLite transaction, until none is left. It runs on a thread
     /// of its own, so the serial writer never waits for a turn on the shared task executor.
     private func drainWrites() {
-        let ids = self.ids
+        let shared = self.shared
         while let batch = writeQueue.takeAll() {
             var failure: (any Error)?
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction {
-                        let writer = StoreWriter(db: db, ids: ids, recent: recent)
+                        let writer = StoreWriter(db: db, shared: shared, recent: recent)
                         for job in batch { job.run(writer) }
                         try writer.flushCounts()
                         return .commit
                     }
-                    ids.endCommit()
+                    shared.clock.endCommit()
+                    transactionCount.add(1, ordering: .relaxed)
                     // Still on the writer: observers and triggers learn of commits in commit order.
                     for job in batch { job.committed() }
                 }
             } catch {
                 // Ids and documents of a rolled-back transaction must not be remembered.
-                ids.endCommit()
-                ids.reset()
+                shared.clock.endCommit()
+                shared.rowIDs.reset()
                 recent.clear()
-                failure = StoreError.translate(error)
+                failure = firestoreError(fromStorage: error)
             }
             for job in batch { job.resume(failure) }
         }
@@ -217,6 +218,9 @@ final class WriteQueue: Sendable {
         }
     }
 
+    /// Jobs waiting for the writer.
+    var waiting: Int { state.withLock { $0.jobs.count } }
+
     /// Every waiting job, or nil (and draining stops) when there is none.
     func takeAll() -> [WriteJob]? {
         state.withLock { s in
@@ -230,83 +234,3 @@ final class WriteQueue: Sendable {
     }
 }
 
-/// Storage failures become FirestoreErrors at this boundary; our own errors pass through.
-enum StoreError {
-    static func translate(_ error: any Error) -> any Error {
-        if error is FirestoreError || error is CancellationError { return error }
-        if let db = error as? DatabaseError {
-            if db.resultCode == .SQLITE_FULL {
-                return FirestoreError(.resourceExhausted, "The store is out of disk space: \(db.message ?? "")")
-            }
-            return FirestoreError(.internal, "Storage error: \(db.message ?? db.description)")
-        }
-        return FirestoreError(.internal, "Storage error: \(error)")
-    }
-}
-
-/// Remembers database and scope row ids so hot paths skip the lookups.
-final class IDCache: Sendable {
-    struct ScopeKey: Hashable {
-        var db: Int64
-        var kind: Int
-        var parent: String
-        var cid: String
-
-        // Byte identity, as in SQLite; String equality would merge canonically equivalent ids.
-        static func == (a: ScopeKey, b: ScopeKey) -> Bool {
-            a.db == b.db && a.kind == b.kind && a.parent.utf8.elementsEqual(b.parent.utf8)
-                && a.cid.utf8.elementsEqual(b.cid.utf8)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(db)
-            hasher.combine(kind)
-            hasher.combine(utf8: parent)
-            hasher.combine(utf8: cid)
-        }
-    }
-    private struct State {
-        var databases: [DatabaseID: Int64] = [:]
-        var scopes: [ScopeKey: Int64] = [:]
-    }
-    private let state = Mutex(State())
-    private let exemptions = Mutex(IndexExemptions())
-    /// The fields the index leaves out, by collection group.
-    var indexExemptions: IndexExemptions {
-        get { exemptions.withLock { $0 } }
-        set { exemptions.withLock { $0 = newValue } }
-    }
-    /// The last commit time handed out (microseconds); only the serial writer advances it.
-    private let clock = Mutex<(last: Int64, inFlight: Int64?)>((0, nil))
-
-    func setLastCommit(_ t: Int64) { clock.withLock { $0.last = t } }
-    var lastCommitTime: Int64 { clock.withLock { $0.last } }
-
-    /// The next commit time: `now`, but always after the previous one.
-    func nextCommitTime(now: Int64) -> Int64 {
-        clock.withLock { clock in
-            clock.last = max(now, clock.last + 1)
-            if clock.inFlight == nil { clock.inFlight = clock.last }
-            return clock.last
-        }
-    }
-
-    /// The write transaction that took commit times has committed or rolled back.
-    func endCommit() { clock.withLock { $0.inFlight = nil } }
-
-    /// A time for a new snapshot: every commit at or before it has finished, none after it has
-    /// started, so reads at it never change.
-    func snapshotTime(now: Int64) -> Int64 {
-        clock.withLock { clock in
-            let bound = clock.inFlight.map { $0 - 1 } ?? max(now, clock.last)
-            return min(max(now, clock.last), bound)
-        }
-    }
-
-    func database(_ id: DatabaseID) -> Int64? { state.withLock { $0.databases[id] } }
-    func setDatabase(_ id: DatabaseID, _ row: Int64) { state.withLock { $0.databases[id] = row } }
-    func scope(_ key: ScopeKey) -> Int64? { state.withLock { $0.scopes[key] } }
-    func setScope(_ key: ScopeKey, _ row: Int64) { state.withLock { $0.scopes[key] = row } }
-    /// Forgets row ids (after a rollback); the commit clock only ever moves forward.
-    func reset() { state.withLock { $0 = State() } }
-}

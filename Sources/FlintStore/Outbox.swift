@@ -13,8 +13,8 @@ public struct OutboxEvent: Sendable {
     public var database: DatabaseID
     public var path: ResourcePath
     public var commitTime: Int64
-    public var before: StoredDocument?
-    public var after: StoredDocument?
+    public var before: DocumentSnapshot?
+    public var after: DocumentSnapshot?
     /// 0 for a client's write; n + 1 for a write made by a trigger handling a depth-n event.
     public var depth: Int
     /// Delivery attempts made so far (kept across restarts).
@@ -22,7 +22,7 @@ public struct OutboxEvent: Sendable {
 
     public init(
         trigger: String, eventID: String, database: DatabaseID, path: ResourcePath, commitTime: Int64,
-        before: StoredDocument?, after: StoredDocument?, depth: Int
+        before: DocumentSnapshot?, after: DocumentSnapshot?, depth: Int
     ) {
         self.trigger = trigger
         self.eventID = eventID
@@ -87,9 +87,9 @@ extension StoreReader {
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id")
         return try rows.map { row in
             let path = ResourcePath(String(row["path"] as String).split(separator: "/", omittingEmptySubsequences: false).map(String.init))
-            func document(_ prefix: String) throws -> StoredDocument? {
+            func document(_ prefix: String) throws -> DocumentSnapshot? {
                 guard let blob = row["\(prefix)_fields"] as Data? else { return nil }
-                return StoredDocument(
+                return DocumentSnapshot(
                     path: path, fields: try Self.decodeFields(blob), createTime: row["\(prefix)_create"],
                     updateTime: row["\(prefix)_update"])
             }

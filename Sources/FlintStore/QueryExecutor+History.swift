@@ -6,9 +6,9 @@ extension StoreReader {
     /// reads is rebuilt from current rows and kept versions, then filtered and ordered in memory.
     public func execute(
         _ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, at time: Int64, stats: inout QueryStats
-    ) throws -> [StoredDocument] {
-        try ids.indexExemptions.check(plan)
-        var docs: [StoredDocument] = []
+    ) throws -> [DocumentSnapshot] {
+        try shared.indexExemptions.check(plan)
+        var docs: [DocumentSnapshot] = []
         for collection in try collections(read: plan, database: database, parent: parent) {
             docs += try documents(database, in: collection, at: time)
         }

@@ -78,9 +78,9 @@ extension StoreReader {
     /// Runs a validated query below `parent`, reading through the per-field index where a filter
     /// or the order allows, and documents only for candidates.
     public func execute(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
-        -> [StoredDocument]
+        -> [DocumentSnapshot]
     {
-        try ids.indexExemptions.check(plan)
+        try shared.indexExemptions.check(plan)
         guard let collectionID = plan.collectionID else {
             return try kindless(plan, database: database, parent: parent, stats: &stats)
         }
@@ -128,9 +128,9 @@ extension StoreReader {
 
     /// Loads, filters, orders and pages a set of candidate documents.
     func finish(_ candidates: Set<ResourcePath>, plan: QueryPlan, database: DatabaseID, stats: inout QueryStats) throws
-        -> [StoredDocument]
+        -> [DocumentSnapshot]
     {
-        var docs: [StoredDocument] = []
+        var docs: [DocumentSnapshot] = []
         for path in candidates {
             guard let doc = try document(database, path) else { continue }
             docs.append(doc)
@@ -139,10 +139,10 @@ extension StoreReader {
     }
 
     /// Filters, orders and pages loaded documents.
-    func arrange(_ docs: [StoredDocument], plan: QueryPlan, database: DatabaseID, stats: inout QueryStats)
-        -> [StoredDocument]
+    func arrange(_ docs: [DocumentSnapshot], plan: QueryPlan, database: DatabaseID, stats: inout QueryStats)
+        -> [DocumentSnapshot]
     {
-        var rows: [(doc: StoredDocument, values: [FirestoreValue])] = []
+        var rows: [(doc: DocumentSnapshot, values: [FirestoreValue])] = []
         for doc in docs {
             stats.documentsRead += 1
             let name = database.name(of: doc.path)
@@ -150,7 +150,7 @@ extension StoreReader {
             rows.append((doc, values))
         }
         rows.sort { plan.compare($0.values, $1.values) < 0 }
-        var out: [StoredDocument] = []
+        var out: [DocumentSnapshot] = []
         var skipped = 0
         for row in rows {
             if plan.isBeforeStart(row.values) { continue }
@@ -167,15 +167,15 @@ extension StoreReader {
     }
 
     /// Walks an access path that yields documents in the final order, stopping at the limit.
-    func stream(_ path: AccessPath, plan: QueryPlan, source: QuerySource, stats: inout QueryStats) throws -> [StoredDocument] {
-        var out: [StoredDocument] = []
+    func stream(_ path: AccessPath, plan: QueryPlan, source: QuerySource, stats: inout QueryStats) throws -> [DocumentSnapshot] {
+        var out: [DocumentSnapshot] = []
         if plan.limit == 0 { return out }
         var skipped = 0
         var seen = Set<[UInt8]>()
         let descending = plan.orders.last!.descending
         var failure: (any Error)?
         let database = source.database
-        func visit(_ docPath: ResourcePath, _ load: () throws -> StoredDocument?) -> Bool {
+        func visit(_ docPath: ResourcePath, _ load: () throws -> DocumentSnapshot?) -> Bool {
             do {
                 guard source.includes(docPath), let doc = try load() else { return true }
                 stats.documentsRead += 1
@@ -273,7 +273,7 @@ extension StoreReader {
         }
     }
 
-    func loadDocument(_ source: QuerySource, _ doc: [UInt8], _ path: ResourcePath) throws -> StoredDocument? {
+    func loadDocument(_ source: QuerySource, _ doc: [UInt8], _ path: ResourcePath) throws -> DocumentSnapshot? {
         switch source.kind {
         case .collection: try document(scope: source.scope, id: path.lastSegment, path: path)
         case .group: try document(source.database, path)
@@ -333,7 +333,7 @@ extension StoreReader {
 
     /// Kindless queries: every document below `parent`, in key order.
     func kindless(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
-        -> [StoredDocument]
+        -> [DocumentSnapshot]
     {
         // Without allDescendants only the parent's own collections count, not deeper ones.
         let paths = Set(try descendants(database, of: parent).filter {

@@ -18,16 +18,16 @@ final class RecentDocuments: @unchecked Sendable {
     static let generationSize = 8192
     static let generationBytes = 4 << 20
 
-    private var young: [Key: StoredDocument] = [:]
-    private var old: [Key: StoredDocument] = [:]
+    private var young: [Key: DocumentSnapshot] = [:]
+    private var old: [Key: DocumentSnapshot] = [:]
     private var youngBytes = 0
 
-    func document(_ database: DatabaseID, _ path: ResourcePath) -> StoredDocument? {
+    func document(_ database: DatabaseID, _ path: ResourcePath) -> DocumentSnapshot? {
         let key = Key(database: database, path: path)
         return young[key] ?? old[key]
     }
 
-    func stored(_ database: DatabaseID, _ document: StoredDocument) {
+    func stored(_ database: DatabaseID, _ document: DocumentSnapshot) {
         young[Key(database: database, path: document.path)] = document
         youngBytes += document.encodedFields?.count ?? 0
         if youngBytes > Self.generationBytes || young.count >= Self.generationSize {

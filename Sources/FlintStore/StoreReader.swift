@@ -7,29 +7,29 @@ import GRDBSQLite
 /// Read access inside one consistent snapshot.
 public struct StoreReader {
     let db: Database
-    let ids: IDCache
+    let shared: SharedStoreState
 
-    init(db: Database, ids: IDCache) {
+    init(db: Database, shared: SharedStoreState) {
         self.db = db
-        self.ids = ids
+        self.shared = shared
     }
 
     // MARK: ids
 
     func databaseRow(_ id: DatabaseID) throws -> Int64? {
-        if let row = ids.database(id) { return row }
+        if let row = shared.rowIDs.database(id) { return row }
         let row = try Int64.fetchOne(
             db, sql: "SELECT id FROM databases WHERE project = ? AND name = ?", arguments: [id.project, id.database])
-        if let row { ids.setDatabase(id, row) }
+        if let row { shared.rowIDs.setDatabase(id, row) }
         return row
     }
 
-    func scopeRow(_ key: IDCache.ScopeKey) throws -> Int64? {
-        if let row = ids.scope(key) { return row }
+    func scopeRow(_ key: RowIDCache.ScopeKey) throws -> Int64? {
+        if let row = shared.rowIDs.scope(key) { return row }
         let row = try Int64.fetchOne(
             db, sql: "SELECT id FROM scopes WHERE db = ? AND kind = ? AND parent = ? AND cid = ?",
             arguments: [key.db, key.kind, key.parent, key.cid])
-        if let row { ids.setScope(key, row) }
+        if let row { shared.rowIDs.setScope(key, row) }
         return row
     }
 
@@ -45,14 +45,14 @@ public struct StoreReader {
         try FirestoreMap(serializedBytes: blob).fields
     }
 
-    func document(from row: Row, path: ResourcePath) throws -> StoredDocument {
-        StoredDocument(
+    func document(from row: Row, path: ResourcePath) throws -> DocumentSnapshot {
+        DocumentSnapshot(
             path: path, fields: try Self.decodeFields(row["fields"]), createTime: row["create_time"],
             updateTime: row["update_time"])
     }
 
     /// The document at `path`, or nil.
-    public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
+    public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> DocumentSnapshot? {
         guard let scope = try collectionScope(database, path.parent) else { return nil }
         return try document(scope: scope, id: path.lastSegment, path: path)
     }
@@ -69,7 +69,7 @@ public struct StoreReader {
     }
 
     /// The document `id` of a known collection scope.
-    func document(scope: Int64, id: String, path: ResourcePath) throws -> StoredDocument? {
+    func document(scope: Int64, id: String, path: ResourcePath) throws -> DocumentSnapshot? {
         var found: (create: Int64, update: Int64, blob: Data)?
         try RawStatement(db, "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?").run { b in
             b.bind(scope)
@@ -78,7 +78,7 @@ public struct StoreReader {
             found = (sqlite3_column_int64(h, 0), sqlite3_column_int64(h, 1), RawStatement.blob(h, 2))
         }
         guard let found else { return nil }
-        var doc = StoredDocument(
+        var doc = DocumentSnapshot(
             path: path, fields: try Self.decodeFields(found.blob), createTime: found.create, updateTime: found.update)
         doc.encodedFields = found.blob
         return doc
@@ -87,13 +87,13 @@ public struct StoreReader {
     /// Documents of one collection in id order, starting after `afterID`, at most `limit`.
     public func documents(
         _ database: DatabaseID, in collection: ResourcePath, afterID: String? = nil, limit: Int? = nil
-    ) throws -> [StoredDocument] {
+    ) throws -> [DocumentSnapshot] {
         guard let scope = try collectionScope(database, collection) else { return [] }
         let sql =
             "SELECT id, create_time, update_time, fields FROM documents WHERE scope = ? AND id > ? ORDER BY id LIMIT ?"
         let rows = try Row.fetchCursor(
             db.cachedStatement(sql: sql), arguments: [scope, afterID ?? "", limit ?? -1])
-        var out: [StoredDocument] = []
+        var out: [DocumentSnapshot] = []
         while let row = try rows.next() {
             let id: String = row["id"]
             out.append(try document(from: row, path: collection.appending(id)))
@@ -189,6 +189,6 @@ public struct StoreReader {
 
     /// The last commit time handed out, in microseconds.
     public func lastCommitTime() throws -> Int64 {
-        ids.lastCommitTime
+        shared.clock.lastCommitTime
     }
 }

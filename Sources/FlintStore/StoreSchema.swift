@@ -99,6 +99,10 @@ enum StoreSchema {
                         PRIMARY KEY(grp, field)) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6-drop-clock") { db in
+            // Commit times resume after the newest stored time; this table was never written.
+            try db.execute(sql: "DROP TABLE clock")
+        }
         return migrator
     }
 }

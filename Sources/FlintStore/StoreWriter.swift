@@ -20,10 +20,10 @@ public struct StoreWriter {
     /// The fields the index leaves out (set before serving, so read once per transaction).
     let exemptions: IndexExemptions
 
-    init(db: Database, ids: IDCache, recent: RecentDocuments) {
-        reader = StoreReader(db: db, ids: ids)
+    init(db: Database, shared: SharedStoreState, recent: RecentDocuments) {
+        reader = StoreReader(db: db, shared: shared)
         self.recent = recent
-        exemptions = ids.indexExemptions
+        exemptions = shared.indexExemptions
     }
 
     /// Writes the accumulated document-count changes; called once before the transaction commits.
@@ -37,7 +37,7 @@ public struct StoreWriter {
         countDeltas.byScope = [:]
     }
 
-    public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
+    public func document(_ database: DatabaseID, _ path: ResourcePath) throws -> DocumentSnapshot? {
         if let known = recent.document(database, path) { return known }
         return try reader.document(database, path)
     }
@@ -48,17 +48,17 @@ public struct StoreWriter {
         if let row = try reader.databaseRow(id) { return row }
         try db.execute(sql: "INSERT INTO databases(project, name) VALUES (?, ?)", arguments: [id.project, id.database])
         let row = db.lastInsertedRowID
-        reader.ids.setDatabase(id, row)
+        reader.shared.rowIDs.setDatabase(id, row)
         return row
     }
 
-    func ensureScopeRow(_ key: IDCache.ScopeKey) throws -> Int64 {
+    func ensureScopeRow(_ key: RowIDCache.ScopeKey) throws -> Int64 {
         if let row = try reader.scopeRow(key) { return row }
         try db.execute(
             sql: "INSERT INTO scopes(db, kind, parent, cid) VALUES (?, ?, ?, ?)",
             arguments: [key.db, key.kind, key.parent, key.cid])
         let row = db.lastInsertedRowID
-        reader.ids.setScope(key, row)
+        reader.shared.rowIDs.setScope(key, row)
         return row
     }
 
@@ -85,7 +85,7 @@ public struct StoreWriter {
         } catch {
             try? RawStatement(db, "ROLLBACK TO write").run { _ in }
             try? RawStatement(db, "RELEASE write").run { _ in }
-            reader.ids.reset()
+            reader.shared.rowIDs.reset()
             recent.clear()
             countDeltas.byScope = counts
             throw error
@@ -94,15 +94,15 @@ public struct StoreWriter {
 
     /// Hands out the next commit time: now, but always after the previous one.
     public func nextCommitTime(now: Int64) throws -> Int64 {
-        reader.ids.nextCommitTime(now: now)
+        reader.shared.clock.nextCommitTime(now: now)
     }
 
     /// Stores `document`, keeping the per-field index in step with what was there (`previous`).
     /// Returns the document as stored (its encoded fields known).
     @discardableResult
     public func put(
-        _ database: DatabaseID, _ document: StoredDocument, previous: StoredDocument?, prepared: PreparedFields? = nil
-    ) throws -> StoredDocument {
+        _ database: DatabaseID, _ document: DocumentSnapshot, previous: DocumentSnapshot?, prepared: PreparedFields? = nil
+    ) throws -> DocumentSnapshot {
         let (scope, group) = try scopes(database, of: document.path)
         let blob = try prepared?.blob ?? PreparedFields.encode(document.fields)
         try RawStatement(
@@ -137,7 +137,7 @@ public struct StoreWriter {
     }
 
     /// Removes the document at `path` (which held `previous`) and its index rows.
-    public func delete(_ database: DatabaseID, _ path: ResourcePath, previous: StoredDocument, deletedAt: Int64) throws {
+    public func delete(_ database: DatabaseID, _ path: ResourcePath, previous: DocumentSnapshot, deletedAt: Int64) throws {
         let (scope, group) = try scopes(database, of: path)
         try RawStatement(db, "DELETE FROM documents WHERE scope = ? AND id = ?").run { b in
             b.bind(scope)
@@ -173,7 +173,7 @@ public struct StoreWriter {
     }
 
     /// Keeps a replaced or deleted version for reads in the past.
-    private func keepVersion(_ version: StoredDocument, scope: Int64, replacedAt: Int64) throws {
+    private func keepVersion(_ version: DocumentSnapshot, scope: Int64, replacedAt: Int64) throws {
         let blob = try version.encoded()
         try RawStatement(
             db,

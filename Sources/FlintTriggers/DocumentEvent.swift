@@ -1,12 +1,11 @@
 import FlintCore
-import FlintStore
 
 /// What a committed change was, in Cloud Functions' terms.
 public enum DocumentEventKind: String, Sendable, CaseIterable {
     case created, updated, deleted
 
     /// Classifies a change; nil when nothing changed (such writes fire nothing).
-    public static func of(before: StoredDocument?, after: StoredDocument?) -> DocumentEventKind? {
+    public static func of(before: DocumentSnapshot?, after: DocumentSnapshot?) -> DocumentEventKind? {
         switch (before, after) {
         case (nil, nil): return nil
         case (nil, _?): return .created

@@ -1,5 +1,4 @@
 import FlintCore
-import FlintStore
 
 /// One registered trigger: which writes it watches and where their events go.
 public struct Trigger: Sendable {
@@ -72,8 +71,8 @@ public struct TriggerEvent: Sendable {
     public var path: ResourcePath
     /// The pattern's wildcards, e.g. `["orderId": "o1"]` for `orders/{orderId}`.
     public var params: [String: String]
-    public var before: StoredDocument?
-    public var after: StoredDocument?
+    public var before: DocumentSnapshot?
+    public var after: DocumentSnapshot?
     /// The field paths an update changed (nil unless `kind` is `.updated`).
     public var updateMask: [FieldPath]?
     /// 1 on the first delivery.
@@ -82,5 +81,5 @@ public struct TriggerEvent: Sendable {
     public var depth: Int
 
     /// The document after the write, or before it for a delete.
-    public var document: StoredDocument? { after ?? before }
+    public var document: DocumentSnapshot? { after ?? before }
 }

@@ -1,7 +1,6 @@
 import FlintCore
 import FlintProto
 import FlintService
-import FlintStore
 import Synchronization
 
 /// What an in-process handler reads and writes through: the same service clients use, so its
@@ -31,9 +30,8 @@ public struct TriggerContext: Sendable {
     }
 
     /// The document at `path` as it stands now.
-    public func document(_ path: ResourcePath) async throws -> StoredDocument? {
-        let database = self.database
-        return try await service.store.read { try $0.document(database, path) }
+    public func document(_ path: ResourcePath) async throws -> DocumentSnapshot? {
+        try await service.document(database, path)
     }
 
     /// Commits `writes` atomically.

@@ -1,6 +1,5 @@
 import FlintCore
 import FlintProto
-import FlintStore
 import Foundation
 import SwiftProtobuf
 
@@ -17,7 +16,7 @@ public enum TriggerPayload {
     /// the body as base64 text, as firebase-tools' Functions emulator expects it).
     public static func cloudEvent(
         eventID: String, eventType: String, database: DatabaseID, path: ResourcePath, time: Int64,
-        before: StoredDocument?, after: StoredDocument?, updateMask: [FieldPath]?, location: String = "us-central1",
+        before: DocumentSnapshot?, after: DocumentSnapshot?, updateMask: [FieldPath]?, location: String = "us-central1",
         base64Body: Bool = false
     ) throws -> TriggerDelivery {
         var data = Google_Events_Cloud_Firestore_V1_DocumentEventData()
@@ -48,7 +47,7 @@ public enum TriggerPayload {
     /// 1st gen: the JSON envelope the Firebase emulator hands the Functions emulator.
     public static func legacyEvent(
         eventID: String, eventType: String, database: DatabaseID, path: ResourcePath, time: Int64,
-        before: StoredDocument?, after: StoredDocument?, updateMask: [FieldPath]?
+        before: DocumentSnapshot?, after: DocumentSnapshot?, updateMask: [FieldPath]?
     ) throws -> TriggerDelivery {
         var data: [String: Any] = [:]
         if let after { data["value"] = try jsonObject(after.proto(in: database)) }
@@ -69,7 +68,7 @@ public enum TriggerPayload {
 
     /// `google.events.cloud.firestore.v1.Document` shares `google.firestore.v1.Document`'s field
     /// numbers, so the stored document converts through its wire form.
-    static func eventDocument(_ doc: StoredDocument, _ database: DatabaseID) throws -> Google_Events_Cloud_Firestore_V1_Document {
+    static func eventDocument(_ doc: DocumentSnapshot, _ database: DatabaseID) throws -> Google_Events_Cloud_Firestore_V1_Document {
         let bytes: Data = try doc.proto(in: database).serializedBytes()
         return try Google_Events_Cloud_Firestore_V1_Document(serializedBytes: bytes)
     }

@@ -15,10 +15,9 @@ public enum DeliveryMode: String, Sendable, CaseIterable {
     case shuffle
 }
 
-/// Delivers document events to triggers: events are written to an outbox in the commit's own
-/// SQLite transaction (kept in memory when the store itself is ephemeral, since nothing outlives
-/// the process then), then delivered asynchronously with bounded concurrency, in order per
-/// trigger and document, retried with backoff when the trigger asks for it.
+/// The triggers of one Flint: which are registered, the events every commit causes for them
+/// (kept in an outbox inside the commit's own transaction) and what their runs did. Delivery itself
+/// is the `dispatcher`'s, a service that must run for events to flow.
 public final class TriggerRuntime: CommitHook, Sendable {
     public struct Options: Sendable {
         public var mode: DeliveryMode = .normal
@@ -39,45 +38,44 @@ public final class TriggerRuntime: CommitHook, Sendable {
         public var functionsEmulator: String?
         /// How many finished runs the run history keeps.
         public var historySize = 2000
+        /// At graceful shutdown, how long deliveries may go on before those left are stopped.
+        public var shutdownGrace: Duration = .seconds(10)
         public init() {}
     }
 
     public let service: FirestoreService
     public let options: Options
+    /// Runs the deliveries: a service of the application.
+    public let dispatcher: TriggerDispatcher
     let logger: Logger
-    let registry = Mutex<[String: Trigger]>([:])
-    let state = Mutex(DispatchState())
+    let registry: TriggerRegistry
     let history: RunHistory
-    let http: HTTPDelivery
-    /// Whether events are kept in the store's outbox table (a durable store), else only in memory.
-    let durableOutbox: Bool
-    /// Ids of events kept only in memory.
-    let memoryIDs = Atomic<Int64>(0)
 
-    public init(service: FirestoreService, options: Options = .init(), logger: Logger = Logger(label: "flint.triggers")) {
+    public init(
+        service: FirestoreService, outbox: any TriggerOutbox, options: Options = .init(),
+        logger: Logger = Logger(label: "flint.triggers")
+    ) {
         self.service = service
         self.options = options
         self.logger = logger
+        self.registry = TriggerRegistry()
         self.history = RunHistory(capacity: options.historySize)
-        self.http = HTTPDelivery(concurrency: options.concurrency, timeout: options.httpTimeout)
-        self.durableOutbox = service.store.isDurable
+        self.dispatcher = TriggerDispatcher(
+            service: service, registry: registry, history: history, outbox: outbox, options: options, logger: logger)
     }
 
     // MARK: registry
 
     /// Adds (or replaces) a trigger; events recovered for it from the outbox start flowing.
     public func register(_ trigger: Trigger) {
-        registry.withLock { $0[trigger.key] = trigger }
-        let recovered = state.withLock { $0.orphans.removeValue(forKey: trigger.key) ?? [] }
-        if !recovered.isEmpty { enqueue(recovered) }
+        registry.add(trigger)
+        dispatcher.release(orphansOf: trigger.key)
     }
 
     @discardableResult
-    public func unregister(_ key: String) -> Bool { registry.withLock { $0.removeValue(forKey: key) != nil } }
+    public func unregister(_ key: String) -> Bool { registry.remove(key) }
 
-    public var triggers: [Trigger] { registry.withLock { Array($0.values) }.sorted { $0.key < $1.key } }
-
-    func trigger(_ key: String) -> Trigger? { registry.withLock { $0[key] } }
+    public var triggers: [Trigger] { registry.all.values.sorted { $0.key < $1.key } }
 
     /// Registers an in-process handler for `kind` events (nil: every kind) on documents matching `document`.
     public func on(
@@ -104,18 +102,19 @@ public final class TriggerRuntime: CommitHook, Sendable {
         try on(nil, document, key: key, handler: handler)
     }
 
-    // MARK: the outbox
+    // MARK: events
 
-    /// Loads undelivered events (after a restart) and hooks into every later commit.
+    /// Hooks into every later commit and queues the events left undelivered before a restart.
+    /// Call once, before the application serves.
     public func start() async throws {
-        let events = try await service.store.read { try $0.outbox() }
+        let events = try await dispatcher.outbox.undelivered()
         service.setCommitHook(self)
         if !events.isEmpty { logger.info("Delivering \(events.count) trigger event(s) left from before the restart.") }
-        enqueue(events)
+        dispatcher.enqueue(events)
     }
 
     public func prepare(_ records: [CommitRecord], depth: Int, writer: StoreWriter) throws -> (@Sendable () -> Void)? {
-        let triggers = registry.withLock { $0 }
+        let triggers = registry.all
         if triggers.isEmpty { return nil }
         var events: [OutboxEvent] = []
         for record in records {
@@ -133,20 +132,29 @@ public final class TriggerRuntime: CommitHook, Sendable {
                                 error: "cascade depth \(depth) reached the limit \(options.maxDepth)", writes: [], depth: depth))
                         continue
                     }
-                    var event = OutboxEvent(
-                        trigger: trigger.key, eventID: UUID().uuidString.lowercased(), database: change.database,
-                        path: change.path, commitTime: record.commitTime, before: change.before, after: change.after,
-                        depth: depth)
-                    if durableOutbox {
-                        try writer.appendOutbox(&event)
-                    } else {
-                        event.id = memoryIDs.add(1, ordering: .relaxed).newValue
-                    }
-                    events.append(event)
+                    events.append(
+                        OutboxEvent(
+                            trigger: trigger.key, eventID: UUID().uuidString.lowercased(), database: change.database,
+                            path: change.path, commitTime: record.commitTime, before: change.before, after: change.after,
+                            depth: depth))
                 }
             }
         }
         if events.isEmpty { return nil }
-        return { [self, events] in enqueue(events) }
+        try dispatcher.outbox.append(&events, in: writer)
+        return { [dispatcher, events] in dispatcher.enqueue(events) }
     }
+
+    // MARK: visibility and control
+
+    /// Up to `limit` recent runs, newest first, optionally only one trigger's.
+    public func runs(limit: Int, trigger: String? = nil) -> [TriggerRun] { history.recent(limit: limit, trigger: trigger) }
+
+    public var activity: TriggerActivity { dispatcher.activity }
+    public func pause() { dispatcher.pause() }
+    public func resume() { dispatcher.resume() }
+
+    /// Returns once no event is pending or being delivered (including events caused by trigger
+    /// writes) and delivered events have left the outbox; throws DEADLINE_EXCEEDED after `timeout`.
+    public func waitUntilIdle(timeout: Duration) async throws { try await dispatcher.waitUntilIdle(timeout: timeout) }
 }

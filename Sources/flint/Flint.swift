@@ -4,8 +4,8 @@ import FlintEngine
 import FlintServer
 import FlintTriggers
 import Foundation
+import Hummingbird
 import Logging
-import ServiceLifecycle
 
 @main
 struct Flint: AsyncParsableCommand {
@@ -59,6 +59,9 @@ struct Start: AsyncParsableCommand {
     @Option(help: "Writes made this many trigger levels deep fire no further triggers.")
     var triggerMaxDepth = 16
 
+    @Option(help: "Seconds trigger deliveries may go on at shutdown; events left stay in a --data store's outbox.")
+    var shutdownGrace = 10.0
+
     @Flag(help: "Run without the Customer Intelligence Engine (on by default).")
     var noEngine = false
 
@@ -86,6 +89,9 @@ struct Start: AsyncParsableCommand {
         guard transactionLifetime > 0, transactionIdle > 0 else {
             throw ValidationError("--transaction-lifetime and --transaction-idle must be positive.")
         }
+        guard shutdownGrace >= 0, shutdownGrace <= 3600 else {
+            throw ValidationError("--shutdown-grace must lie between 0 and 3600 seconds.")
+        }
     }
 
     func run() async throws {
@@ -107,6 +113,7 @@ struct Start: AsyncParsableCommand {
         configuration.triggers.retryCap = .milliseconds(Int64(triggerRetryCap * 1000))
         configuration.triggers.maxDepth = triggerMaxDepth
         configuration.triggers.functionsEmulator = functionsEmulator
+        configuration.triggers.shutdownGrace = .milliseconds(Int64(shutdownGrace * 1000))
         if let functions {
             do {
                 configuration.functions = try FunctionsConfig.load(path: functions)
@@ -115,14 +122,12 @@ struct Start: AsyncParsableCommand {
             }
         }
         if !noEngine { configuration.extensions.append(try engine(logger: logger)) }
-        let server = FlintServer(configuration: configuration, logger: logger) { port in
+        let app = try await buildApplication(configuration, logger: logger) { port in
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
             let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n"
             FileHandle.standardOutput.write(Data(lines.utf8))
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
     /// The engine with its rules: `--engine-rules`, else `rules/engine.json` when present, else the

@@ -1,4 +1,5 @@
 import FlintCore
+import FlintTesting
 import Testing
 
 @Suite("Field paths")

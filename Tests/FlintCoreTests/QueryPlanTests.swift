@@ -1,5 +1,6 @@
 import FlintCore
 import FlintProto
+import FlintTesting
 import Testing
 
 typealias SQ = Google_Firestore_V1_StructuredQuery

@@ -1,4 +1,5 @@
 import FlintCore
+import FlintTesting
 import Testing
 
 private let root = "projects/p/databases/(default)/documents"

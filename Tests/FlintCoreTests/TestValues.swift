@@ -50,24 +50,6 @@ func show(_ v: FirestoreValue) -> String {
     }
 }
 
-/// Asserts that `body` throws a FirestoreError with `code`, returning it for message checks.
-@discardableResult
-func expectFirestoreError(
-    _ code: FirestoreError.Code, sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: () throws -> Void
-) -> FirestoreError? {
-    do {
-        try body()
-        Issue.record("expected \(code) but nothing was thrown", sourceLocation: sourceLocation)
-        return nil
-    } catch let error as FirestoreError {
-        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-        return error
-    } catch {
-        Issue.record("expected FirestoreError \(code), got \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
-}
 
 /// A small deterministic generator (SplitMix64) so generated cases are the same on every run.
 struct SplitMix64: RandomNumberGenerator {

@@ -166,7 +166,7 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
                 "customerPhone": .string("1"), "total": .integer(total), "internalStatus": .string(status),
                 "createdAt": .timestamp(micros: t0),
             ]
-            let stored = StoredDocumentFixture.make(fields, create: t0, update: version)
+            let stored = SnapshotFixture.make(fields, create: t0, update: version)
             return try! OrderSnapshot(stored, time: { $0 })!
         }
         let versions = [

@@ -32,7 +32,7 @@ struct ListenStreamTests {
             .with {
                 $0.database = database
                 $0.writes = [putWrite("s", path, ["n": n])]
-            }, context: CallContext(isAdmin: false))
+            }, context: CallContext(auth: .unauthenticated))
     }
 
     @Test func aListenerThatStopsReadingIsClosedWithResourceExhaustedAndNeverBlocksWriters() async throws {
@@ -103,7 +103,7 @@ struct ListenStreamTests {
             _ = try await state.handle(.request(addQuery("c")))
             let db = DatabaseID(project: "s")
             let path = ResourcePath(["c", "x"])
-            let created = StoredDocument(path: path, fields: [:], createTime: 10, updateTime: 10)
+            let created = DocumentSnapshot(path: path, fields: [:], createTime: 10, updateTime: 10)
             let deleted = CommitRecord(
                 commitTime: .max - 1, changes: [DocumentChange(database: db, path: path, before: created, after: nil)])
             let stale = CommitRecord(

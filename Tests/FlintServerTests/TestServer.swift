@@ -15,16 +15,21 @@ struct TestServer {
     static func with<T: Sendable>(
         dataPath: String? = nil, _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
+        try await with(FlintConfiguration(host: "127.0.0.1", port: 0, dataPath: dataPath), body)
+    }
+
+    /// Runs the application `buildApplication` makes of `configuration` (its port should be 0).
+    static func with<T: Sendable>(
+        _ configuration: FlintConfiguration, _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "flint.test")
         logger.logLevel = .warning
-        let server = FlintServer(
-            configuration: FlintConfiguration(host: "127.0.0.1", port: 0, dataPath: dataPath), logger: logger
-        ) { port in
+        let app = try await buildApplication(configuration, logger: logger) { port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
-        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
                 try await group.run()

@@ -1,6 +1,7 @@
 import FlintCore
 import FlintProto
 import FlintService
+import FlintTesting
 import Testing
 
 typealias AggregationProto = Google_Firestore_V1_StructuredAggregationQuery.Aggregation

@@ -1,6 +1,7 @@
 import FlintCore
 import FlintProto
 import FlintService
+import FlintTesting
 import Testing
 
 @Suite("FirestoreService.batchWrite")
@@ -58,7 +59,7 @@ struct BatchWriteTests {
     @Test func batchWriteRequiresAdmin() async throws {
         try await withService { service, _ throws in
             let error = await expectFirestoreError(.permissionDenied) {
-                _ = try await batchWrite(service, [update("c/a", [:])], context: CallContext(isAdmin: false))
+                _ = try await batchWrite(service, [update("c/a", [:])], context: CallContext(auth: .unauthenticated))
             }
             #expect(error?.message == "Batch writes require admin authentication.")
             #expect(try await fetch(service, "c/a") == nil)

@@ -2,6 +2,7 @@ import FlintCore
 import FlintProto
 import FlintService
 import FlintStore
+import FlintTesting
 import Testing
 
 @Suite("FirestoreService.commit")

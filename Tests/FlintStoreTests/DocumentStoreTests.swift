@@ -8,7 +8,7 @@ import Testing
 struct DocumentStoreTests {
     @Test func putThenGetReturnsTheSameDocument() async throws {
         try await withStore { store in
-            let d = StoredDocument(path: path("c/a"), fields: ["x": .integer(1), "s": .string("\u{1F600}")], createTime: 5, updateTime: 7)
+            let d = DocumentSnapshot(path: path("c/a"), fields: ["x": .integer(1), "s": .string("\u{1F600}")], createTime: 5, updateTime: 7)
             try await put(store, d)
             #expect(try await get(store, "c/a") == d)
         }
@@ -26,7 +26,7 @@ struct DocumentStoreTests {
     @Test func putOverwritesFieldsAndTimes() async throws {
         try await withStore { store in
             try await put(store, doc("c/a", ["x": .integer(1)], time: 1))
-            let replacement = StoredDocument(path: path("c/a"), fields: ["y": .boolean(true)], createTime: 1, updateTime: 2)
+            let replacement = DocumentSnapshot(path: path("c/a"), fields: ["y": .boolean(true)], createTime: 1, updateTime: 2)
             try await put(store, replacement)
             #expect(try await get(store, "c/a") == replacement)
         }

@@ -12,7 +12,7 @@ struct DurabilityTests {
     @Test func storeWrittenClosedAndReopenedReadsTheSameDocuments() async throws {
         let file = temporaryStorePath()
         defer { removeStoreFiles(file) }
-        let written = StoredDocument(
+        let written = DocumentSnapshot(
             path: path("c/a/s/b"), fields: ["x": .integer(7), "s": .string("\u{1F600}")], createTime: 11, updateTime: 12)
         let first = try DocumentStore(path: file)
         try await put(first, written, doc("c/z", [:]))

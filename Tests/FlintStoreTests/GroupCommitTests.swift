@@ -2,6 +2,7 @@ import FlintCore
 import FlintProto
 import FlintService
 @testable import FlintStore
+import Foundation
 import Synchronization
 import Testing
 
@@ -49,6 +50,29 @@ struct GroupCommitTests {
                 let stored = try await get(store, "c/d\(i)")
                 #expect((stored != nil) == (i % 3 != 0))
             }
+        }
+    }
+
+    @Test func writesThatQueueBehindABusyWriterShareOneTransaction() async throws {
+        try await withService { service, store in
+            let release = DispatchSemaphore(value: 0)
+            let running = Atomic<Bool>(false)
+            let before = store.transactionCount.load(ordering: .relaxed)
+            // The first write holds the writer until the others have queued behind it.
+            async let blocker: Void = store.write { _ in
+                running.store(true, ordering: .relaxed)
+                release.wait()
+            }
+            while !running.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(1)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<20 { group.addTask { _ = try await commit(service, update("c/g\(i)", [:])) } }
+                while store.writeQueue.waiting < 20 { try await Task.sleep(for: .milliseconds(1)) }
+                release.signal()
+                try await group.waitForAll()
+            }
+            try await blocker
+            #expect(store.transactionCount.load(ordering: .relaxed) - before == 2)
+            for i in 0..<20 { #expect(try await get(store, "c/g\(i)") != nil) }
         }
     }
 }

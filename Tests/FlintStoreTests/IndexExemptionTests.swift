@@ -3,6 +3,7 @@ import FlintProto
 import FlintService
 @testable import FlintStore
 import Foundation
+import FlintTesting
 import Testing
 
 @Suite("Index exemptions")
@@ -98,7 +99,7 @@ struct IndexExemptionTests {
             // The exemptions are remembered with the rows, and dropping them restores the rows.
             let store = try DocumentStore(path: file)
             defer { store.close() }
-            #expect(try await store.read { $0.ids.indexExemptions } == exemptions)
+            #expect(try await store.read { $0.shared.indexExemptions } == exemptions)
             try store.setIndexExemptions(IndexExemptions())
             #expect(try await indexRowCount(store) == full)
             #expect(paths(try await runQuery(FirestoreService(store: store), byTotal)) == ["c/1/ledger/b", "ledger/a"])

@@ -1,6 +1,7 @@
 import FlintCore
 @testable import FlintStore
 import Foundation
+import FlintTesting
 import Testing
 
 @Suite("The writer's recent documents")

@@ -1,6 +1,7 @@
 import FlintCore
 import FlintProto
 import FlintService
+import FlintTesting
 import Testing
 
 @Suite("FirestoreService listings")
@@ -55,7 +56,7 @@ struct ServiceListingTests {
     @Test func listCollectionIDsRequiresAdmin() async throws {
         try await withService { service, _ in
             await expectFirestoreError(.permissionDenied) {
-                _ = try await service.listCollectionIDs(.with { $0.parent = rootName }, context: CallContext(isAdmin: false))
+                _ = try await service.listCollectionIDs(.with { $0.parent = rootName }, context: CallContext(auth: .unauthenticated))
             }
         }
     }

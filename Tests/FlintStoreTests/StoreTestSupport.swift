@@ -8,7 +8,7 @@ import Testing
 
 let testDB = DatabaseID(project: "p")
 let rootName = "projects/p/databases/(default)/documents"
-let admin = CallContext(isAdmin: true)
+let admin = CallContext(auth: .admin)
 
 func path(_ s: String) -> ResourcePath { ResourcePath(s.split(separator: "/").map(String.init)) }
 func docName(_ p: String) -> String { rootName + "/" + p }
@@ -44,12 +44,12 @@ func removeStoreFiles(_ file: String) {
 
 // MARK: direct store access
 
-func doc(_ p: String, _ fields: Fields, time: Int64 = 1) -> StoredDocument {
-    StoredDocument(path: path(p), fields: fields, createTime: time, updateTime: time)
+func doc(_ p: String, _ fields: Fields, time: Int64 = 1) -> DocumentSnapshot {
+    DocumentSnapshot(path: path(p), fields: fields, createTime: time, updateTime: time)
 }
 
 /// Stores documents through the writer, passing what was there as `previous`, in one transaction.
-func put(_ store: DocumentStore, _ docs: StoredDocument..., database: DatabaseID = testDB) async throws {
+func put(_ store: DocumentStore, _ docs: DocumentSnapshot..., database: DatabaseID = testDB) async throws {
     try await store.write { writer in
         for d in docs { try writer.put(database, d, previous: try writer.document(database, d.path)) }
     }
@@ -62,7 +62,7 @@ func remove(_ store: DocumentStore, _ p: String, database: DatabaseID = testDB) 
     }
 }
 
-func get(_ store: DocumentStore, _ p: String, database: DatabaseID = testDB) async throws -> StoredDocument? {
+func get(_ store: DocumentStore, _ p: String, database: DatabaseID = testDB) async throws -> DocumentSnapshot? {
     try await store.read { try $0.document(database, path(p)) }
 }
 
@@ -127,19 +127,3 @@ func fetch(_ service: FirestoreService, _ p: String) async throws -> FirestoreDo
     }
 }
 
-/// Asserts that `body` throws a FirestoreError with `code`, returning it.
-@discardableResult
-func expectFirestoreError(
-    _ code: FirestoreError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
-) async -> FirestoreError? {
-    do {
-        try await body()
-        Issue.record("expected \(code) but nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as FirestoreError {
-        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-        return error
-    } catch {
-        Issue.record("expected FirestoreError \(code), got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
-}

@@ -1,6 +1,7 @@
 import FlintCore
 import FlintProto
 import FlintService
+import FlintTesting
 import Testing
 
 @Suite("Update masks")

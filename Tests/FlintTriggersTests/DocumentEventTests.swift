@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Event classification")
 struct DocumentEventTests {
-    func doc(_ fields: Fields, updated: Int64 = 2) -> StoredDocument {
-        StoredDocument(path: ResourcePath(["c", "d"]), fields: fields, createTime: 1, updateTime: updated)
+    func doc(_ fields: Fields, updated: Int64 = 2) -> DocumentSnapshot {
+        DocumentSnapshot(path: ResourcePath(["c", "d"]), fields: fields, createTime: 1, updateTime: updated)
     }
 
     @Test func firstWriteIsACreate() {

@@ -10,8 +10,8 @@ struct TriggerPayloadTests {
     let database = DatabaseID(project: "demo")
     let path = ResourcePath(["orders", "o1"])
 
-    func doc(_ fields: Fields, _ t: Int64) -> StoredDocument {
-        StoredDocument(path: path, fields: fields, createTime: 1_700_000_000_000_001, updateTime: t)
+    func doc(_ fields: Fields, _ t: Int64) -> DocumentSnapshot {
+        DocumentSnapshot(path: path, fields: fields, createTime: 1_700_000_000_000_001, updateTime: t)
     }
 
     @Test func cloudEventBodyDecodesBackToTheSnapshots() throws {

@@ -3,6 +3,7 @@ import FlintProto
 import FlintService
 import FlintStore
 @testable import FlintTriggers
+import FlintTesting
 import Foundation
 import Synchronization
 import Testing
@@ -22,23 +23,31 @@ func write(_ service: FirestoreService, _ writes: Google_Firestore_V1_Write..., 
     var request = Google_Firestore_V1_CommitRequest()
     request.database = db.resourceName
     request.writes = writes
-    _ = try await service.commit(request, context: CallContext(isAdmin: true, triggerDepth: depth))
+    _ = try await service.commit(request, context: CallContext(auth: .admin, triggerDepth: depth))
 }
 
 func set(_ p: String, _ fields: Fields) -> Google_Firestore_V1_Write { .set(name(p), fields) }
 
-/// A service over a fresh store with a runtime started on it.
+/// A service over a fresh store with a runtime started on it and its dispatcher running (an
+/// outbox table for a durable store, as the application makes it).
 func withRuntime(
     _ options: TriggerRuntime.Options = .init(), path: String? = nil,
     _ body: (FirestoreService, TriggerRuntime) async throws -> Void
 ) async throws {
+    try await withRuntime(options, path: path) { service, runtime, _ in try await body(service, runtime) }
+}
+
+func withRuntime(
+    _ options: TriggerRuntime.Options = .init(), path: String? = nil,
+    _ body: (FirestoreService, TriggerRuntime, DocumentStore) async throws -> Void
+) async throws {
     let store = try DocumentStore(path: path)
     defer { store.close() }
     let service = FirestoreService(store: store)
-    let runtime = TriggerRuntime(service: service, options: options)
+    let outbox: any TriggerOutbox = path == nil ? InMemoryTriggerOutbox() : SQLiteTriggerOutbox(store: store)
+    let runtime = TriggerRuntime(service: service, outbox: outbox, options: options)
     try await runtime.start()
-    try await body(service, runtime)
-    await runtime.shutdown()
+    try await withRunningServices([runtime.dispatcher]) { try await body(service, runtime, store) }
 }
 
 @Suite("Trigger runtime")
@@ -105,8 +114,9 @@ struct TriggerRuntimeTests {
         var options = TriggerRuntime.Options()
         options.retryBase = .milliseconds(100)
         options.retryCap = .milliseconds(1000)
-        let runtime = TriggerRuntime(service: FirestoreService(store: try! DocumentStore(path: nil)), options: options)
-        #expect((1...6).map { runtime.backoff(attempt: $0) } == [100, 200, 400, 800, 1000, 1000].map { .milliseconds($0) })
+        let runtime = TriggerRuntime(
+            service: FirestoreService(store: try! DocumentStore(path: nil)), outbox: InMemoryTriggerOutbox(), options: options)
+        #expect((1...6).map { runtime.dispatcher.backoff(attempt: $0) } == [100, 200, 400, 800, 1000, 1000].map { .milliseconds($0) })
     }
 
     @Test func withoutRetryAFailureIsRecordedOnce() async throws {
@@ -205,7 +215,7 @@ struct TriggerRuntimeTests {
             request.database = db.resourceName
             for i in 0..<40 {
                 request.writes = [set("c/same", ["i": .integer(Int64(i))])]
-                _ = try await service.commit(request, context: CallContext(isAdmin: true))
+                _ = try await service.commit(request, context: CallContext(auth: .admin))
             }
             try await runtime.waitUntilIdle(timeout: .seconds(5))
             let order = seen.all.map { $0.after!.fields["i"]!.integerValue }
@@ -254,17 +264,17 @@ struct TriggerRuntimeTests {
         let file = NSTemporaryDirectory() + "flint-outbox-\(UUID().uuidString).sqlite"
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + s) } }
         for path in [nil, file] {
-            try await withRuntime(path: path) { service, runtime in
+            try await withRuntime(path: path) { service, runtime, store in
                 let seen = Seen()
                 try runtime.onDocumentCreated("c/{id}") { e, _ in seen.add(e) }
                 runtime.pause()
                 try await write(service, set("c/d", [:]))
                 #expect(runtime.activity.pending == 1)
-                #expect(try await service.store.read { try $0.outbox() }.count == (path == nil ? 0 : 1))
+                #expect(try await store.read { try $0.outbox() }.count == (path == nil ? 0 : 1))
                 runtime.resume()
                 try await runtime.waitUntilIdle(timeout: .seconds(5))
                 #expect(seen.all.count == 1)
-                #expect(try await service.store.read { try $0.outbox() }.isEmpty)
+                #expect(try await store.read { try $0.outbox() }.isEmpty)
             }
         }
     }

@@ -63,8 +63,7 @@ def pytest_configure(config):
         "emulator; strict xfail on the official target (skipped when hangs=True)")
     config.addinivalue_line(
         "markers",
-        "transactions: needs transactions / point-in-time reads (Flint answers 501 UNIMPLEMENTED "
-        "until they exist; such a test then xfails)")
+        "transactions: needs transactions / point-in-time reads")
     config.addinivalue_line("markers", "differential: Flint vs official emulator comparison")
     config._conformance_target = _target_kind(config)
 
@@ -453,14 +452,6 @@ def without_detail(message):
     if isinstance(message, str) and message.startswith(PAYLOAD_INVALID):
         return PAYLOAD_INVALID
     return message
-
-
-def xfail_if_unimplemented(resp, what):
-    """For features Flint has not implemented yet: a 501 UNIMPLEMENTED (correctly shaped) turns the
-    test into an xfail; anything else is checked by the caller."""
-    if resp.status_code == 501:
-        assert_error(resp, 501, "UNIMPLEMENTED")
-        pytest.xfail(f"{what}: server answers 501 UNIMPLEMENTED (not implemented yet)")
 
 
 def int_value(v):

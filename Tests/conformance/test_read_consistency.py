@@ -1,14 +1,12 @@
 import conftest
 import datetime
-"""Reads with `transaction` / `readTime`.  Flint answers 501 UNIMPLEMENTED for these until
-transactions exist: such a test then xfails (after checking the 501 is a proper
-google.rpc.Status).  Kept apart from the other document tests on purpose."""
+"""Reads with `transaction` / `readTime`: a missing feature fails here like any other."""
 
 import json
 
 import pytest
 
-from conftest import assert_error, int_value, xfail_if_unimplemented
+from conftest import assert_error, int_value
 
 pytestmark = pytest.mark.transactions
 
@@ -21,7 +19,6 @@ def _two_versions(api):
 
 def _begin(api, options=None):
     r = api.post(":beginTransaction", {"options": options} if options else {})
-    xfail_if_unimplemented(r, "beginTransaction")
     assert r.status_code == 200, r.text
     tx = r.json()["transaction"]
     assert isinstance(tx, str) and tx
@@ -33,7 +30,6 @@ def _begin(api, options=None):
 def test_get_with_read_time_returns_version_at_that_time(api):
     v1, _ = _two_versions(api)
     r = api.get("c/d", params={"readTime": v1["updateTime"]})
-    xfail_if_unimplemented(r, "GET with readTime")
     assert r.status_code == 200, r.text
     assert r.json()["fields"] == {"v": int_value(1)}
     assert r.json()["updateTime"] == v1["updateTime"]
@@ -47,14 +43,12 @@ def test_get_with_read_time_before_creation_is_404(api):
     before = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + \
         f".{nanos // 1000:06d}Z"
     r = api.get("c/d", params={"readTime": before})
-    xfail_if_unimplemented(r, "GET with readTime")
     assert_error(r, 404, "NOT_FOUND")
 
 
 def test_read_time_older_than_an_hour_is_failed_precondition(api):
     _two_versions(api)
     r = api.post(":batchGet", {"documents": [api.name("c/d")], "readTime": "2001-01-01T00:00:00Z"})
-    xfail_if_unimplemented(r, "batchGet with readTime")
     assert_error(r, 400, "FAILED_PRECONDITION", message="The requested 'read_time' is too old.")
 
 
@@ -63,7 +57,6 @@ def test_list_documents_with_read_time_sees_old_state(api):
     v1, _ = _two_versions(api)
     api.put_doc("c/later")
     r = api.get("c", params={"readTime": v1["updateTime"]})
-    xfail_if_unimplemented(r, "list documents with readTime")
     assert r.status_code == 200, r.text
     docs = r.json()["documents"]
     assert [d["name"] for d in docs] == [api.name("c/d")]
@@ -75,7 +68,6 @@ def test_get_with_transaction_reads_document(api):
     api.put_doc("c/d", {"v": int_value(1)})
     tx = _begin(api)
     r = api.get("c/d", params={"transaction": tx}, timeout=10)
-    xfail_if_unimplemented(r, "GET with transaction")
     assert r.status_code == 200, r.text
     assert r.json()["fields"] == {"v": int_value(1)}
     api.post(":rollback", {"transaction": tx})
@@ -84,7 +76,6 @@ def test_get_with_transaction_reads_document(api):
 def test_batch_get_with_read_time_returns_old_version(api):
     v1, _ = _two_versions(api)
     r = api.post(":batchGet", {"documents": [api.name("c/d")], "readTime": v1["updateTime"]})
-    xfail_if_unimplemented(r, "batchGet with readTime")
     assert r.status_code == 200, r.text
     out = json.loads(r.text)
     assert out[0]["found"]["fields"] == {"v": int_value(1)}
@@ -95,7 +86,6 @@ def test_batch_get_in_transaction_reads_document(api):
     api.put_doc("c/d", {"v": int_value(7)})
     tx = _begin(api)
     r = api.post(":batchGet", {"documents": [api.name("c/d")], "transaction": tx})
-    xfail_if_unimplemented(r, "batchGet with transaction")
     assert r.status_code == 200, r.text
     assert json.loads(r.text)[0]["found"]["fields"] == {"v": int_value(7)}
     assert api.post(":rollback", {"transaction": tx}).status_code == 200
@@ -104,7 +94,6 @@ def test_batch_get_in_transaction_reads_document(api):
 def test_batch_get_with_new_transaction_returns_transaction_first(api):
     api.put_doc("c/d")
     r = api.post(":batchGet", {"documents": [api.name("c/d")], "newTransaction": {"readWrite": {}}})
-    xfail_if_unimplemented(r, "batchGet with newTransaction")
     assert r.status_code == 200, r.text
     out = json.loads(r.text)
     assert out[0].get("transaction")
@@ -116,6 +105,5 @@ def test_commit_in_transaction_applies_writes(api):
     tx = _begin(api)
     r = api.post(":commit", {"writes": [{"update": {"name": api.name("c/t"), "fields": {"v": int_value(1)}}}],
                              "transaction": tx})
-    xfail_if_unimplemented(r, "commit with transaction")
     assert r.status_code == 200, r.text
     assert api.get_doc("c/t")["fields"] == {"v": int_value(1)}

@@ -49,12 +49,15 @@ def start_function(source, target, signature, port, env):
 
 
 class Receiver:
-    """Records every POST (path, headers, body); answers 200, or `status` if set."""
+    """Records every POST (path, headers, body); answers 200, or `status` if set, after `delay`
+    seconds; `answered` lists the documents (ce-document) of the requests it answered."""
 
     def __init__(self):
         self.records = []
+        self.answered = []
         self.lock = threading.Lock()
         self.status = 200
+        self.delay = 0.0
         rx = self
 
         class H(BaseHTTPRequestHandler):
@@ -65,11 +68,14 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with rx.lock:
                     rx.records.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                    status = rx.status
+                    status, delay = rx.status, rx.delay
+                time.sleep(delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"{}")
+                with rx.lock:
+                    rx.answered.append(self.headers.get("ce-document"))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.port = self.server.server_address[1]
@@ -338,6 +344,53 @@ def test_kill_9_with_events_pending_then_restart_delivers_every_event(tmp_path, 
         idle(flint.base)
         docs = sorted(r["headers"]["ce-document"] for r in receiver.snapshot())
         assert docs == [f"orders/o{i:02d}" for i in range(50)]
+    finally:
+        flint.stop()
+
+
+def _write_orders_concurrently(base, project, count):
+    threads = [threading.Thread(target=put, args=(base, project, f"orders/o{i:02d}", {})) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_sigterm_delivers_every_event_in_flight_before_exiting(tmp_path, receiver):
+    entries = [{"name": "slow", "eventType": "created", "document": "orders/{orderId}",
+                "endpoint": f"http://127.0.0.1:{receiver.port}/"}]
+    receiver.delay = 0.3
+    flint = conftest.start_flint(["--functions", functions_file(tmp_path, entries), *_engine_off()])
+    try:
+        _write_orders_concurrently(flint.base, "drain", 50)
+        deadline = time.monotonic() + 10
+        while not receiver.snapshot() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(receiver.answered) < 50, "the deliveries must still be in flight when SIGTERM arrives"
+        os.killpg(flint.proc.pid, signal.SIGTERM)
+        assert flint.proc.wait(30) == 0
+        assert sorted(receiver.answered) == [f"orders/o{i:02d}" for i in range(50)]
+    finally:
+        flint.stop()
+
+
+def test_sigterm_past_the_grace_leaves_the_rest_in_the_outbox_for_the_next_start(tmp_path, receiver):
+    entries = [{"name": "slow", "eventType": "created", "document": "orders/{orderId}",
+                "endpoint": f"http://127.0.0.1:{receiver.port}/"}]
+    config = functions_file(tmp_path, entries)
+    data = str(tmp_path / "flint.sqlite")
+    receiver.delay = 2.0
+    flint = conftest.start_flint(["--data", data, "--functions", config, "--shutdown-grace", "0.3", *_engine_off()])
+    _write_orders_concurrently(flint.base, "grace", 50)
+    os.killpg(flint.proc.pid, signal.SIGTERM)
+    assert flint.proc.wait(30) == 0
+    before_restart = set(receiver.answered)
+    assert len(before_restart) < 50
+    receiver.delay = 0.0
+    flint = conftest.start_flint(["--data", data, "--functions", config, *_engine_off()])
+    try:
+        idle(flint.base)
+        assert before_restart | set(receiver.answered) == {f"orders/o{i:02d}" for i in range(50)}
     finally:
         flint.stop()
 

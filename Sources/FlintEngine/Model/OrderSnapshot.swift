@@ -1,5 +1,4 @@
 import FlintCore
-import FlintStore
 
 /// The lifecycle of `internalStatus`.
 enum OrderStage {
@@ -41,7 +40,7 @@ struct OrderSnapshot: Equatable {
 
     /// Reads an order; nil when it names no `customerPhone` (not an order the engine handles).
     /// `time` turns a commit time into engine time (the engine clock may be moved).
-    init?(_ doc: StoredDocument, time: (Int64) -> Int64) throws(FirestoreError) {
+    init?(_ doc: DocumentSnapshot, time: (Int64) -> Int64) throws(FirestoreError) {
         let f = doc.fields
         let name = doc.path.description
         guard let phone = f["customerPhone"]?.string, !phone.isEmpty else { return nil }

@@ -5,7 +5,6 @@ import FlintStore
 import Foundation
 import Logging
 import NIOCore
-import NIOHTTP1
 import Synchronization
 
 /// How one delivery went.
@@ -25,14 +24,14 @@ struct DeliveryOutcome {
     }
 }
 
-extension TriggerRuntime {
+extension TriggerDispatcher {
     /// Hands `event` to its trigger once and reports how it went (one log line per run).
     func deliver(_ event: OutboxEvent) async -> DeliveryOutcome {
         let kind = DocumentEventKind.of(before: event.before, after: event.after) ?? .updated
         let started = Timestamps.nowMicros()
         var writes: [String] = []
         var failure: String?
-        if let trigger = trigger(event.trigger) {
+        if let trigger = registry[event.trigger] {
             do {
                 switch trigger.target {
                 case .inProcess(let handler):
@@ -40,7 +39,7 @@ extension TriggerRuntime {
                     defer { writes = log.names.withLock { $0 } }
                     let context = TriggerContext(
                         service: service, database: event.database,
-                        callContext: CallContext(isAdmin: true, triggerDepth: event.depth + 1), written: log)
+                        callContext: CallContext(auth: .admin, triggerDepth: event.depth + 1), written: log)
                     try await handler(triggerEvent(event, kind: kind, trigger: trigger), context)
                 case .http(let url, let format):
                     try await http.post(url: url, delivery: try payload(event, kind: kind, trigger: trigger, format: format))
@@ -96,11 +95,6 @@ extension TriggerRuntime {
                 eventID: e.eventID, eventType: trigger.eventTypeName, database: e.database, path: e.path, time: e.commitTime,
                 before: e.before, after: e.after, updateMask: mask, base64Body: format == .firebaseTools)
         }
-    }
-
-    /// Stops outgoing HTTP delivery (at shutdown).
-    public func shutdown() async {
-        await http.shutdown()
     }
 }
 

@@ -1,5 +1,8 @@
 import FlintCore
+import FlintREST
+import FlintServer
 import Foundation
+import Hummingbird
 
 /// The engine's emulator endpoints:
 /// - `GET /emulator/v1/engine`: the rules source, the clock and the databases seen.
@@ -8,50 +11,51 @@ import Foundation
 /// - `POST /emulator/v1/engine:runInactivity[?project=P&database=D]`: the inactivity job, now
 ///   (without `project`: every database with engine activity).
 extension CustomerEngine {
-    public func handle(method: String, path: [String], query: [String: String], body: Data) async throws -> Data? {
-        switch (method, path) {
-        case ("GET", ["engine"]):
+    public func addRoutes(to emulator: RouterGroup<FlintRequestContext>) {
+        emulator.get("engine") { [self] _, _ in
             let names = databases.withLock { $0.map(\.resourceName) }.sorted()
-            return try encode(EngineStatus(rules: rulesSource, clock: clockView(), databases: names))
-        case ("GET", ["engine", "clock"]):
-            return try encode(clockView())
-        case ("POST", ["engine", "clock"]):
-            try setClock(body)
-            return try encode(clockView())
-        case ("POST", ["engine:runInactivity"]):
-            let targets: [DatabaseID]
-            if query["database"]?.isEmpty == true || (query["database"] != nil && query["project"] == nil) {
-                throw FirestoreError.invalidArgument("database needs a non-empty name and a project.")
-            }
-            if let project = query["project"] {
-                guard !project.isEmpty else { throw FirestoreError.invalidArgument("project must not be empty.") }
-                targets = [DatabaseID(project: project, database: query["database"] ?? "(default)")]
-            } else {
-                targets = databases.withLock { Array($0) }
-            }
-            var total = InactivityReport()
-            for database in targets {
-                let r = try await runInactivity(database)
-                total.customersChecked += r.customersChecked
-                total.atRisk += r.atRisk
-                total.dormant += r.dormant
-                total.notifications += r.notifications
-            }
-            return try encode(total)
-        default:
-            return nil
+            return try EmulatorJSON.response(EngineStatus(rules: rulesSource, clock: clockView(), databases: names))
+        }
+        emulator.get("engine/clock") { [self] _, _ in try EmulatorJSON.response(clockView()) }
+        emulator.post("engine/clock") { [self] request, _ in
+            try setClock(
+                try await request.decodeJSON(
+                    ClockRequest.self,
+                    expected:
+                        "Expected {\"now\": RFC 3339 time}, {\"advanceDays\": n}, {\"advanceSeconds\": n} or {\"reset\": true}."
+                ))
+            return try EmulatorJSON.response(clockView())
+        }
+        emulator.post("engine:runInactivity") { [self] request, _ in
+            try EmulatorJSON.response(
+                try await runInactivity(project: request.query("project"), database: request.query("database")))
         }
     }
 
-    private func setClock(_ body: Data) throws {
-        let request: ClockRequest
-        do {
-            request = try JSONDecoder().decode(ClockRequest.self, from: body.isEmpty ? Data("{}".utf8) : body)
-        } catch {
-            throw FirestoreError.invalidArgument(
-                "Expected {\"now\": RFC 3339 time}, {\"advanceDays\": n}, {\"advanceSeconds\": n} or {\"reset\": true}."
-            )
+    /// The inactivity job on one database, or (no project) on every database with engine activity.
+    func runInactivity(project: String?, database: String?) async throws -> InactivityReport {
+        if database?.isEmpty == true || (database != nil && project == nil) {
+            throw FirestoreError.invalidArgument("database needs a non-empty name and a project.")
         }
+        let targets: [DatabaseID]
+        if let project {
+            guard !project.isEmpty else { throw FirestoreError.invalidArgument("project must not be empty.") }
+            targets = [DatabaseID(project: project, database: database ?? "(default)")]
+        } else {
+            targets = databases.withLock { Array($0) }
+        }
+        var total = InactivityReport()
+        for database in targets {
+            let r = try await runInactivity(database)
+            total.customersChecked += r.customersChecked
+            total.atRisk += r.atRisk
+            total.dormant += r.dormant
+            total.notifications += r.notifications
+        }
+        return total
+    }
+
+    private func setClock(_ request: ClockRequest) throws {
         let given = [
             request.now != nil, request.advanceDays != nil, request.advanceSeconds != nil, request.reset == true,
         ]
@@ -77,12 +81,6 @@ extension CustomerEngine {
 
     private func clockView() -> ClockView {
         ClockView(now: Timestamps.format(micros: clock.now), fixed: clock.isFixed)
-    }
-
-    private func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
     }
 }
 

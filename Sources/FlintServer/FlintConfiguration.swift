@@ -1,0 +1,26 @@
+import FlintTriggers
+
+/// How to run Flint.
+public struct FlintConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port.
+    public var port: Int
+    /// A durable SQLite file; nil keeps the store ephemeral.
+    public var dataPath: String?
+    /// How long a transaction may live, and stay idle (production: 270 s and 60 s).
+    public var transactionLifetime: Duration = .seconds(270)
+    public var transactionIdle: Duration = .seconds(60)
+    /// Trigger delivery: mode, concurrency, retry backoff, cascade limit, functions emulator,
+    /// shutdown grace.
+    public var triggers = TriggerRuntime.Options()
+    /// External functions (from `--functions`).
+    public var functions: [Trigger] = []
+    /// Built-in logic installed on the trigger runtime before delivery starts.
+    public var extensions: [any FlintExtension] = []
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataPath: String? = nil) {
+        self.host = host
+        self.port = port
+        self.dataPath = dataPath
+    }
+}

@@ -1,0 +1,7 @@
+import FlintCore
+import Foundation
+
+extension DocumentSnapshot {
+    /// `fields` in stored form.
+    func encoded() throws -> Data { try encodedFields ?? PreparedFields.encode(fields) }
+}
