@@ -39,27 +39,4 @@ struct GRPCDeadlineTests {
             }
         }
     }
-
-    @Test func aCallPastItsDeadlineStopsWaitingInsteadOfTakingTheLockLater() async throws {
-        try await TestServer.with { server in
-            try await server.withFirestore { firestore in
-                try await commit(firestore, "dl", putWrite("dl", "c/x", ["n": 1]))
-                let holder = try await begin(firestore)
-                _ = try await get(firestore, in: holder)
-                let abandoned = try await begin(firestore)
-                await #expect(throws: RPCError.self) {
-                    _ = try await get(firestore, in: abandoned, metadata: ["grpc-timeout": "50m"])
-                }
-                _ = try await firestore.rollback(.with {
-                    $0.database = database
-                    $0.transaction = holder
-                })
-                // Had the abandoned call stayed in line, it would now hold the lock (its transaction
-                // stays open), and this read would wait for it and fail with ABORTED.
-                let next = try await begin(firestore)
-                let document = try await get(firestore, in: next)
-                #expect(document.fields["n"]?.integerValue == 1)
-            }
-        }
-    }
 }
