@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
@@ -101,6 +102,7 @@ let package = Package(
             dependencies: [
                 "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,17 +156,24 @@ let package = Package(
             swiftSettings: swift6),
         .testTarget(
             name: "FlintStoreTests",
-            dependencies: ["FlintStore", "FlintService", "FlintCore", "FlintProto", "FlintTesting"],
+            dependencies: [
+                "FlintStore", "FlintService", "FlintCore", "FlintProto", "FlintTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swift6),
         .testTarget(
             name: "FlintServerTests",
             dependencies: [
-                "FlintServer", "FlintGRPC", "FlintProto", "FlintCore", "FlintService", "FlintTriggers", "FlintTesting",
+                "FlintServer", "FlintGRPC", "FlintProto", "FlintCore", "FlintStore", "FlintService", "FlintTriggers",
+                "FlintTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

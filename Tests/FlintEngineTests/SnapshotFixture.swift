@@ -1,5 +1,4 @@
 import FlintCore
-import FlintStore
 
 enum SnapshotFixture {
     static func make(_ fields: Fields, create: Int64, update: Int64) -> DocumentSnapshot {

@@ -8,11 +8,6 @@ import Testing
 /// The application's routes, driven through its router without a socket.
 @Suite("Router")
 struct RouterTests {
-    func withRouter(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = try await buildApplication(FlintConfiguration(host: "127.0.0.1", port: 0))
-        try await app.test(.router) { client in try await body(client) }
-    }
-
     func json(_ response: TestResponse) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
     }
