@@ -152,7 +152,12 @@ let package = Package(
             dependencies: ["FlintTriggers", "FlintProto", "FlintCore", "FlintStore", "FlintService", "FlintTesting"],
             swiftSettings: swift6),
         .testTarget(
-            name: "FlintEngineTests", dependencies: ["FlintEngine", "FlintCore", "FlintProto", "FlintTesting"],
+            name: "FlintEngineTests",
+            dependencies: [
+                "FlintEngine", "FlintCore", "FlintProto", "FlintServer", "FlintTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swift6),
         .testTarget(
             name: "FlintStoreTests",
