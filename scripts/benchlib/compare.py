@@ -40,6 +40,8 @@ TARGET_TRIGGER_P50_MS, TARGET_TRIGGER_BURST = 5.0, 10.0
 ALL_PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
               "listen"]
 DEFAULT_PHASES = "startup,writes,reads,bulk"
+# Names for several phases at once.
+PHASE_ALIASES = {"rest": ["writes", "reads"]}
 FLINT_CMD = "{flint_bin} start --host 127.0.0.1 --port {port}"
 # The engine watches orders/* too; off here so the trigger phase measures delivery alone.
 FLINT_TRIGGER_SUFFIX = " --functions-emulator 127.0.0.1:{fport} --no-engine"
@@ -537,7 +539,7 @@ def parse(argv):
                    help="smoke-test sizes (2 startups, 3 s loads, 5k bulk); "
                         "figures are not meaningful for the targets")
     p.add_argument("--phases", default=DEFAULT_PHASES,
-                   help=f"comma list of {','.join(ALL_PHASES)} or 'all' "
+                   help=f"comma list of {','.join(ALL_PHASES)}, 'rest' (writes,reads) or 'all' "
                         f"(default {DEFAULT_PHASES})")
     p.add_argument("--skip-official", action="store_true",
                    help="measure Flint alone")
@@ -548,7 +550,7 @@ def parse(argv):
     p.add_argument("--official-cmd", help=argparse.SUPPRESS)
     a, extra = p.parse_known_args(argv)
     a.phases = ALL_PHASES if a.phases.strip() == "all" else \
-        [x.strip() for x in a.phases.split(",") if x.strip()]
+        [y for x in a.phases.split(",") if x.strip() for y in PHASE_ALIASES.get(x.strip(), [x.strip()])]
     bad = [x for x in a.phases if x not in ALL_PHASES]
     if bad or not a.phases:
         p.error(f"unknown phase(s) {bad}; choose from {','.join(ALL_PHASES)} or all")
