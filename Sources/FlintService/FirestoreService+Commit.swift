@@ -53,6 +53,11 @@ extension FirestoreService {
         try Self.requireAdmin(context, "Batch writes")
         let database = try ResourceName.database(request.database)
         let plans = try request.writes.map { (w) throws(FirestoreError) in try WritePlan(w, database: database) }
+        var written = Set<ResourcePath>()
+        for plan in plans where !written.insert(plan.path).inserted {
+            throw FirestoreError.invalidArgument(
+                "The same document cannot be written more than once in a batchWrite: \(plan.name).")
+        }
         var response = Google_Firestore_V1_BatchWriteResponse()
         let outcome = try await apply(plans, atomically: false, context: context)
         for item in outcome.results {
@@ -139,7 +144,7 @@ extension FirestoreService {
                 }
             }
             let changed = records.filter { !$0.changes.isEmpty }
-            let afterCommit = changed.isEmpty ? nil : try hook?.prepare(changed, depth: context.triggerDepth, writer: writer)
+            let afterCommit = changed.isEmpty ? nil : try hook?.prepare(changed, context: context, writer: writer)
             return (ApplyOutcome(results: results, commitTimes: times), records, afterCommit)
         }, committed: { _, records, afterCommit in
             // On the writer, in commit order: listeners and the trigger queue see commits in order.

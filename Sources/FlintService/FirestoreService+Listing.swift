@@ -8,7 +8,12 @@ extension FirestoreService {
         -> Google_Firestore_V1_ListDocumentsResponse
     {
         let (database, parent) = try ResourceName.parent(request.parent)
-        if request.showMissing { try Self.requireAdmin(context) }
+        if request.showMissing {
+            try Self.requireAdmin(context)
+            if !request.orderBy.isEmpty {
+                throw FirestoreError.invalidArgument("Cannot specify an order (orderBy) when showMissing is true.")
+            }
+        }
         try ResourceName.validateID(request.collectionID, collection: true)
         if request.pageSize < 0 { throw FirestoreError.invalidArgument("pageSize must not be negative.") }
         let (view, _) = try await readView(request, database: database)
@@ -71,7 +76,11 @@ extension FirestoreService {
         let (database, parent) = try ResourceName.parent(request.parent)
         if request.pageSize < 0 { throw FirestoreError.invalidArgument("pageSize must not be negative.") }
         let token = try PageToken(request.pageToken)
-        let ids = try await store.read { try $0.collectionIDs(database, under: parent) }
+        let time = try request.consistencySelector.map { (s) throws(FirestoreError) -> Int64 in
+            guard case .readTime(let t) = s else { throw .invalidArgument("listCollectionIds takes only a readTime.") }
+            return try checkReadTime(t)
+        }
+        let ids = try await store.read { try $0.collectionIDs(database, under: parent, at: time) }
         let after = token.afterID.map { a in ids.filter { a.utf8.lexicographicallyPrecedes($0.utf8) } } ?? ids
         var response = Google_Firestore_V1_ListCollectionIdsResponse()
         if request.pageSize > 0 && after.count >= Int(request.pageSize) {
@@ -119,7 +128,8 @@ struct ListOrder {
     var isKeyOrder: Bool { fields.isEmpty || (fields.count == 1 && fields[0].path.isDocumentKey && !fields[0].descending) }
 
     init(parsing text: String) throws(FirestoreError) {
-        for part in text.split(separator: ",") {
+        guard !text.isEmpty else { return }
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let words = part.split(separator: " ", omittingEmptySubsequences: true)
             guard let first = words.first, words.count <= 2 else {
                 throw FirestoreError.invalidArgument("Invalid orderBy \"\(text)\": expected \"field [asc|desc], …\".")

@@ -23,7 +23,8 @@ public struct CallContext: Sendable {
 public protocol CommitHook: Sendable {
     /// Runs inside the commit's SQLite transaction, after its writes: whatever it writes commits
     /// or rolls back with them. Returns work to run once the transaction has committed.
-    func prepare(_ records: [CommitRecord], depth: Int, writer: StoreWriter) throws -> (@Sendable () -> Void)?
+    /// `context` is the caller's: who made the write, and how deep in a trigger cascade.
+    func prepare(_ records: [CommitRecord], context: CallContext, writer: StoreWriter) throws -> (@Sendable () -> Void)?
 }
 
 /// Everything a commit changed, published after it is durable.

@@ -39,6 +39,7 @@ struct WritePlan: Sendable {
         case .delete(let n):
             name = n
         case .transform(let t):
+            if t.fieldTransforms.isEmpty { throw .invalidArgument("The list of FieldTransform must not be empty.") }
             name = t.document
         default:
             throw .invalidArgument("A write must set one of update, delete or transform.")
@@ -119,6 +120,10 @@ struct WritePlan: Sendable {
         case .updateTime(let t):
             guard let doc = current else {
                 throw .failedPrecondition("Document \"\(name)\" does not exist, so it cannot match the precondition's update time.")
+            }
+            if t > doc.updateTime {
+                throw .invalidArgument(
+                    "Invalid base version for \(name): the precondition's update time \(Timestamps.format(micros: t)) is later than the stored version's, \(Timestamps.format(micros: doc.updateTime)).")
             }
             if doc.updateTime != t {
                 throw .failedPrecondition(

@@ -19,6 +19,10 @@ public struct OutboxEvent: Sendable {
     public var depth: Int
     /// Delivery attempts made so far (kept across restarts).
     public var attempts: Int = 0
+    /// Who made the write: `app_user`, `admin`, `unauthenticated` or `unknown` (as `…withAuthContext`
+    /// events carry it), and the user's id for `app_user`.
+    public var authType = "unknown"
+    public var authID: String?
 
     public init(
         trigger: String, eventID: String, database: DatabaseID, path: ResourcePath, commitTime: Int64,
@@ -44,8 +48,8 @@ extension StoreWriter {
             db,
             """
             INSERT INTO outbox(trigger, event_id, project, database, path, commit_time, depth, attempts,
-              before_fields, before_create, before_update, after_fields, after_create, after_update)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              before_fields, before_create, before_update, after_fields, after_create, after_update, auth_type, auth_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).run { [event] b in
             b.bind(event.trigger)
@@ -62,6 +66,8 @@ extension StoreWriter {
             b.bind(after)
             b.bind(event.after?.createTime)
             b.bind(event.after?.updateTime)
+            b.bind(event.authType)
+            b.bind(event.authID)
         }
         event.id = db.lastInsertedRowID
     }
@@ -100,6 +106,8 @@ extension StoreReader {
                 depth: row["depth"])
             event.id = row["id"]
             event.attempts = row["attempts"]
+            event.authType = row["auth_type"]
+            event.authID = row["auth_id"]
             return event
         }
     }

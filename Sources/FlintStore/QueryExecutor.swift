@@ -265,8 +265,9 @@ extension StoreReader {
         else { return (firstValue, nil) }
         switch source.kind {
         case .collection(let collection):
-            // Only a key in this collection maps onto its ids.
-            guard path.parent == collection else { return (firstValue, nil) }
+            // Only a key in this collection maps onto its ids; a numeric id sorts before every
+            // stored (string) id, so the scan starts at the beginning.
+            guard path.parent == collection, NumericID.value(path.lastSegment) == nil else { return (firstValue, nil) }
             return (firstValue, Array(path.lastSegment.utf8))
         case .group:
             return (firstValue, IndexKey.encode(path: path))

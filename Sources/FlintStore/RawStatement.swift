@@ -45,6 +45,10 @@ struct RawStatement {
             guard let value else { return bindNull() }
             bind(value)
         }
+        func bind(_ value: String?) {
+            guard let value else { return bindNull() }
+            bind(value)
+        }
         private func bindNull() {
             sqlite3_bind_null(handle, index)
             index += 1

@@ -130,20 +130,32 @@ public struct StoreReader {
         return out
     }
 
-    /// Ids of the collections directly under `parent` that hold a document at any depth.
-    public func collectionIDs(_ database: DatabaseID, under parent: ResourcePath) throws -> [String] {
+    /// Ids of the collections directly under `parent` that hold a document at any depth (at
+    /// `time`, when given: a document created by then, or a kept version valid then).
+    public func collectionIDs(_ database: DatabaseID, under parent: ResourcePath, at time: Int64? = nil) throws -> [String] {
         guard let dbRow = try databaseRow(database) else { return [] }
         let p = parent.description
         let below = p.isEmpty ? "" : p + "/"
+        // Below the root every scope qualifies: the upper bound is a BLOB, which sorts after all TEXT.
+        var arguments: StatementArguments = [dbRow, p, below, p.isEmpty ? Data([0xFF]).databaseValue : (p + "0").databaseValue]
+        let holdsDocuments: String
+        if let time {
+            holdsDocuments = """
+                (EXISTS (SELECT 1 FROM documents d WHERE d.scope = s.id AND d.create_time <= ?)
+                 OR EXISTS (SELECT 1 FROM versions v WHERE v.scope = s.id AND v.valid_from <= ? AND v.valid_to > ?))
+                """
+            arguments += [time, time, time]
+        } else {
+            holdsDocuments = "EXISTS (SELECT 1 FROM documents d WHERE d.scope = s.id)"
+        }
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT s.cid AS cid, s.parent AS parent FROM scopes s
                 WHERE s.db = ? AND s.kind = 0 AND (s.parent = ? OR (s.parent >= ? AND s.parent < ?))
-                  AND EXISTS (SELECT 1 FROM documents d WHERE d.scope = s.id)
+                  AND \(holdsDocuments)
                 """,
-            // Below the root every scope qualifies: the upper bound is a BLOB, which sorts after all TEXT.
-            arguments: [dbRow, p, below, p.isEmpty ? Data([0xFF]).databaseValue : (p + "0").databaseValue])
+            arguments: arguments)
         var out = Set<String>()
         for row in rows {
             let cid: String = row["cid"]

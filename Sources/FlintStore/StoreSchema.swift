@@ -103,6 +103,15 @@ enum StoreSchema {
             // Commit times resume after the newest stored time; this table was never written.
             try db.execute(sql: "DROP TABLE clock")
         }
+        migrator.registerMigration("v7-outbox-auth") { db in
+            // Who made each event's write, for `…withAuthContext` deliveries; events kept from
+            // before are `unknown`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN auth_type TEXT NOT NULL DEFAULT 'unknown';
+                    ALTER TABLE outbox ADD COLUMN auth_id TEXT;
+                    """)
+        }
         return migrator
     }
 }

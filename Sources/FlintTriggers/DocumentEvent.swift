@@ -22,12 +22,15 @@ public struct TriggerEventType: Sendable, Equatable {
     public let generation: Generation
     /// nil for written/write.
     public let kind: DocumentEventKind?
+    /// `…withAuthContext`: deliveries carry who made the write.
+    public let withAuthContext: Bool
 
     public init(_ name: String) throws(FirestoreError) {
         let gen2 = "google.cloud.firestore.document.v1."
         let gen1 = "providers/cloud.firestore/eventTypes/document."
         var base = name
-        if base.hasSuffix(".withAuthContext") { base = String(base.dropLast(".withAuthContext".count)) }
+        withAuthContext = base.hasSuffix(".withAuthContext")
+        if withAuthContext { base = String(base.dropLast(".withAuthContext".count)) }
         if base.hasPrefix(gen2) {
             generation = .second
             switch base.dropFirst(gen2.count) {

@@ -79,7 +79,31 @@ public struct TriggerEvent: Sendable {
     public var attempt: Int
     /// The trigger cascade depth of the write that caused this event (0: a client's write).
     public var depth: Int
+    /// Who made the write.
+    public var auth: EventAuth
 
     /// The document after the write, or before it for a delete.
     public var document: DocumentSnapshot? { after ?? before }
+}
+
+/// Who made the write that caused an event, as production's `…withAuthContext` events say it.
+public struct EventAuth: Sendable, Equatable {
+    /// `app_user` (an end user's token), `admin` (`Bearer owner`, trigger handlers, the engine),
+    /// `unauthenticated` (no credentials) or `unknown` (events kept from before Flint recorded it).
+    public var type: String
+    /// The user's id, for `app_user`.
+    public var id: String?
+
+    public init(type: String, id: String? = nil) {
+        self.type = type
+        self.id = id
+    }
+
+    public init(_ authorization: Authorization) {
+        switch authorization {
+        case .admin: self.init(type: "admin")
+        case .unauthenticated: self.init(type: "unauthenticated")
+        case .user(let token): self.init(type: "app_user", id: token.uid)
+        }
+    }
 }

@@ -78,7 +78,7 @@ extension TriggerDispatcher {
             id: e.eventID, kind: kind, time: e.commitTime, database: e.database, path: e.path,
             params: trigger.pattern.match(e.path) ?? [:], before: e.before, after: e.after,
             updateMask: kind == .updated ? changedFieldPaths(e.before!.fields, e.after!.fields) : nil,
-            attempt: e.attempts, depth: e.depth)
+            attempt: e.attempts, depth: e.depth, auth: EventAuth(type: e.authType, id: e.authID))
     }
 
     func payload(_ e: OutboxEvent, kind: DocumentEventKind, trigger: Trigger, format: Trigger.PayloadFormat) throws
@@ -93,7 +93,9 @@ extension TriggerDispatcher {
         case (.cloudEvent, _), (.firebaseTools, .second):
             return try TriggerPayload.cloudEvent(
                 eventID: e.eventID, eventType: trigger.eventTypeName, database: e.database, path: e.path, time: e.commitTime,
-                before: e.before, after: e.after, updateMask: mask, base64Body: format == .firebaseTools)
+                before: e.before, after: e.after, updateMask: mask,
+                auth: trigger.eventType.withAuthContext ? EventAuth(type: e.authType, id: e.authID) : nil,
+                base64Body: format == .firebaseTools)
         }
     }
 }

@@ -17,13 +17,13 @@ public enum TriggerPayload {
     public static func cloudEvent(
         eventID: String, eventType: String, database: DatabaseID, path: ResourcePath, time: Int64,
         before: DocumentSnapshot?, after: DocumentSnapshot?, updateMask: [FieldPath]?, location: String = "us-central1",
-        base64Body: Bool = false
+        auth: EventAuth? = nil, base64Body: Bool = false
     ) throws -> TriggerDelivery {
         var data = Google_Events_Cloud_Firestore_V1_DocumentEventData()
         if let after { data.value = try eventDocument(after, database) }
         if let before { data.oldValue = try eventDocument(before, database) }
         if let updateMask { data.updateMask.fieldPaths = updateMask.map(\.description) }
-        let headers: [(String, String)] = [
+        var headers: [(String, String)] = [
             ("Content-Type", "application/protobuf"),
             ("ce-specversion", "1.0"),
             ("ce-id", eventID),
@@ -39,6 +39,11 @@ public enum TriggerPayload {
             ("ce-document", path.description),
             ("ce-location", location),
         ]
+        // `…withAuthContext` events say who made the write.
+        if let auth {
+            headers.append(("ce-authtype", auth.type))
+            if let id = auth.id { headers.append(("ce-authid", id)) }
+        }
         let body: Data = try data.serializedBytes()
         // firebase-tools' Functions emulator takes the protobuf as base64 text.
         return TriggerDelivery(headers: headers, body: base64Body ? Data(body.base64EncodedString().utf8) : body)

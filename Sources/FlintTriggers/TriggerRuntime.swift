@@ -113,9 +113,13 @@ public final class TriggerRuntime: CommitHook, Sendable {
         dispatcher.enqueue(events)
     }
 
-    public func prepare(_ records: [CommitRecord], depth: Int, writer: StoreWriter) throws -> (@Sendable () -> Void)? {
+    public func prepare(_ records: [CommitRecord], context: CallContext, writer: StoreWriter) throws
+        -> (@Sendable () -> Void)?
+    {
         let triggers = registry.all
         if triggers.isEmpty { return nil }
+        let depth = context.triggerDepth
+        let auth = EventAuth(context.auth)
         var events: [OutboxEvent] = []
         for record in records {
             for change in record.changes {
@@ -132,11 +136,12 @@ public final class TriggerRuntime: CommitHook, Sendable {
                                 error: "cascade depth \(depth) reached the limit \(options.maxDepth)", writes: [], depth: depth))
                         continue
                     }
-                    events.append(
-                        OutboxEvent(
-                            trigger: trigger.key, eventID: UUID().uuidString.lowercased(), database: change.database,
-                            path: change.path, commitTime: record.commitTime, before: change.before, after: change.after,
-                            depth: depth))
+                    var event = OutboxEvent(
+                        trigger: trigger.key, eventID: UUID().uuidString.lowercased(), database: change.database,
+                        path: change.path, commitTime: record.commitTime, before: change.before, after: change.after,
+                        depth: depth)
+                    (event.authType, event.authID) = (auth.type, auth.id)
+                    events.append(event)
                 }
             }
         }

@@ -369,6 +369,54 @@ SCENARIOS = [
         {"method": "POST", "path": ":listCollectionIds", "body": {}, "message": True},
         {"method": "POST", "path": ":batchWrite", "body": {"writes": [_upd("bw/a")]}, "message": True},
         _get("bw")]},
+    {"id": "err_list_malformed_order_by_and_order_with_show_missing", "steps": [
+        _patch("c/a"),
+        _get("c", params={"orderBy": "__name__,"}),
+        _get("c", params={"orderBy": "a,,b"}),
+        _get("c", params={"showMissing": "true", "orderBy": "a"}, admin=True),
+        _get("c", params={"orderBy": "a"})]},
+    {"id": "err_transform_without_operations", "steps": [
+        _commit(_tf("c/a")),
+        _commit(_upd("c/a", {}, updateTransforms=[{"fieldPath": "x"}])),
+        _get("c/a")]},
+    {"id": "err_batch_write_same_document_twice", "steps": [
+        {"method": "POST", "path": ":batchWrite", "admin": True,
+         "body": {"writes": [_upd("bw/a"), {"delete": "{root}/bw/a"}]}},
+        _get("bw/a")]},
+    {"id": "precondition_update_time_later_or_earlier_than_stored", "steps": [
+        _patch("c/a"),
+        _commit({"delete": "{root}/c/a", "currentDocument": {"updateTime": "2099-01-01T00:00:00Z"}}),
+        _commit({"delete": "{root}/c/a", "currentDocument": {"updateTime": "2001-01-01T00:00:00Z"}}),
+        _commit({"delete": "{root}/c/missing", "currentDocument": {"updateTime": "2099-01-01T00:00:00Z"}}),
+        _commit({"delete": "{root}/c/a", "currentDocument": {"updateTime": "{$0.updateTime}"}}),
+        _get("c/a")]},
+    {"id": "numeric_ids_in_names_cursors_and_kindless_queries", "steps": [
+        _patch("a/x"), _patch("a/Upper"), _patch("a/0d"), _patch("a/x/b/y"), _patch("c/z"),
+        # The Python client's recursive query: everything at or below collection `a`.
+        {"method": "POST", "path": ":runQuery", "body": {"structuredQuery": {
+            "from": [{"allDescendants": True}], "orderBy": [{"field": {"fieldPath": "__name__"}}],
+            "startAt": {"values": [{"referenceValue": "{root}/a/__id-9223372036854775808__"}], "before": True},
+            "endAt": {"values": [{"referenceValue": "{root}/a\u0000/__id-9223372036854775808__"}], "before": True}}}},
+        {"method": "POST", "path": "a/x:runQuery", "body": {"structuredQuery": {
+            "from": [{"allDescendants": True}],
+            "where": {"fieldFilter": {"field": {"fieldPath": "__name__"}, "op": "GREATER_THAN_OR_EQUAL",
+                                      "value": {"referenceValue": "{root}/a/x/b/__id-9223372036854775808__"}}}}}},
+        {"method": "POST", "path": ":runQuery", "body": {"structuredQuery": {
+            "from": [{"collectionId": "a"}], "orderBy": [{"field": {"fieldPath": "__name__"}}],
+            "startAt": {"values": [{"referenceValue": "{root}/a/__id-9223372036854775808__"}], "before": True}}}},
+        {"method": "POST", "path": ":runQuery", "body": {"structuredQuery": {
+            "from": [{"allDescendants": True}],
+            "where": {"fieldFilter": {"field": {"fieldPath": "v"}, "op": "EQUAL", "value": _i(1)}}}}},
+        {"method": "POST", "path": ":runQuery", "body": {"structuredQuery": {
+            "from": [{"collectionId": "a"}],
+            "where": {"fieldFilter": {"field": {"fieldPath": "__name__"}, "op": "LESS_THAN",
+                                      "value": {"referenceValue": "{root}/a/__x__"}}}}}},
+        _patch("n/__id5__"), _get("n/__id5__"), _patch("n/__idx__"), _patch("n/__id99999999999999999999__")]},
+    {"id": "list_collection_ids_at_a_read_time", "steps": [
+        _patch("p/d/c1/a"),
+        _patch("p/d/c2/a"),
+        {"method": "POST", "path": "p/d:listCollectionIds", "admin": True, "body": {"readTime": "{$0.updateTime}"}},
+        {"method": "POST", "path": "p/d:listCollectionIds", "admin": True, "body": {}}]},
     # ------------------------------------------------------------------ transactions (deterministic; no contention)
     {"id": "err_txn_unknown_id", "steps": [
         _patch("c/d", {"v": _i(1)}),

@@ -302,6 +302,41 @@ def test_direct_cloudevent_has_production_form(tmp_path, receiver):
         flint.stop()
 
 
+def _mock_token(uid):
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+    return part({"alg": "none", "typ": "JWT"}) + "." + part({"sub": uid, "user_id": uid}) + "."
+
+
+def test_with_auth_context_events_say_who_wrote(tmp_path, receiver):
+    entries = [
+        {"name": "auth", "eventType": "google.cloud.firestore.document.v1.created.withAuthContext",
+         "document": "notes/{id}", "endpoint": f"http://127.0.0.1:{receiver.port}/auth"},
+        {"name": "plain", "eventType": "created", "document": "notes/{id}",
+         "endpoint": f"http://127.0.0.1:{receiver.port}/plain"},
+    ]
+    flint = conftest.start_flint(["--functions", functions_file(tmp_path, entries), *_engine_off()])
+    try:
+        writers = {"admin": {"Authorization": "Bearer owner"}, "nobody": {},
+                   "alice": {"Authorization": "Bearer " + _mock_token("alice")}}
+        for who, headers in writers.items():
+            r = requests.patch(doc_url(flint.base, "auth", f"notes/{who}"), json={"fields": {}}, headers=headers,
+                               timeout=10)
+            assert r.status_code == 200, r.text
+        idle(flint.base)
+        seen = {}
+        for rec in receiver.snapshot():
+            h = {k.lower(): v for k, v in rec["headers"].items()}
+            seen[(rec["path"], h["ce-document"])] = (h.get("ce-authtype"), h.get("ce-authid"))
+        assert seen[("/auth", "notes/admin")] == ("admin", None)
+        assert seen[("/auth", "notes/nobody")] == ("unauthenticated", None)
+        assert seen[("/auth", "notes/alice")] == ("app_user", "alice")
+        assert all(v == (None, None) for (path, _), v in seen.items() if path == "/plain")
+        assert len(seen) == 6
+    finally:
+        flint.stop()
+
+
 # --------------------------------------------------------------------------- guarantees
 
 def test_retries_with_backoff_until_the_function_answers(tmp_path, receiver):

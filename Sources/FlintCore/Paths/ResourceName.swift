@@ -91,6 +91,13 @@ public enum ResourceName {
             throw .invalidArgument("Resource id \"\(id.prefix(32))…\" is longer than \(maxIDBytes) bytes.")
         }
         if id.utf8.count >= 4 && id.hasPrefix("__") && id.hasSuffix("__") {
+            // A document may have a numeric id, `__id<n>__` (see `NumericID`); nothing else is allowed.
+            if !collection, NumericID.digits(id) != nil {
+                guard NumericID.value(id) != nil else {
+                    throw .invalidArgument("\(kind) \"\(id)\" is invalid because it is not a 64 bit integer.")
+                }
+                return
+            }
             throw .invalidArgument("\(kind) \"\(id)\" is invalid because it is reserved.")
         }
     }

@@ -89,10 +89,15 @@ public indirect enum Filter: Sendable {
     }
 
     /// The first field any part of the filter names.
-    public var firstField: FieldPath? {
+    public var firstField: FieldPath? { firstField { _ in true } }
+
+    /// The first field filtered on that satisfies `include`.
+    public func firstField(where include: (FieldPath) -> Bool) -> FieldPath? {
         switch self {
-        case .and(let fs), .or(let fs): fs.lazy.compactMap(\.firstField).first
-        case .field(let p, _, _), .unary(let p, _): p
+        case .and(let fs), .or(let fs):
+            for f in fs { if let p = f.firstField(where: include) { return p } }
+            return nil
+        case .field(let p, _, _), .unary(let p, _): return include(p) ? p : nil
         }
     }
 

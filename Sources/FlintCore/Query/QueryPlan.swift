@@ -144,7 +144,7 @@ public struct QueryPlan: Sendable {
 
     /// Kindless queries (used by recursive deletes) only scan keys in ascending order.
     static func validateKindless(_ plan: QueryPlan) throws(FirestoreError) {
-        if let field = plan.filter?.firstField {
+        if let field = plan.filter?.firstField(where: { !$0.isDocumentKey }) {
             throw .invalidArgument("kind is required for filter: \(field)")
         }
         if plan.orders.count != 1 || plan.orders[0].descending {

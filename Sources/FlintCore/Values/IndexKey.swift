@@ -48,7 +48,7 @@ public enum IndexKey {
         case .referenceValue(let r):
             out.append(Tag.reference.rawValue)
             for segment in r.split(separator: "/", omittingEmptySubsequences: false) {
-                appendEscaped(segment.utf8, to: &out)
+                appendSegment(segment, to: &out)
             }
             out.append(contentsOf: [0, 0])
         case .geoPointValue(let g):
@@ -95,6 +95,17 @@ public enum IndexKey {
         appendBigEndian(bits, to: &out)
     }
 
+    /// A path segment: escaped bytes, or for a numeric id `00 00` and its escaped big-endian value,
+    /// which sorts before every string.
+    static func appendSegment<S: StringProtocol>(_ segment: S, to out: inout [UInt8]) {
+        guard segment.utf8.first == UInt8(ascii: "_"), let n = NumericID.value(segment) else {
+            appendEscaped(segment.utf8, to: &out)
+            return
+        }
+        out.append(contentsOf: [0, 0])
+        withUnsafeBytes(of: (UInt64(bitPattern: n) ^ (1 << 63)).bigEndian) { appendEscaped($0, to: &out) }
+    }
+
     static func appendEscaped<S: Sequence<UInt8>>(_ bytes: S, to out: inout [UInt8]) {
         for byte in bytes {
             out.append(byte)
@@ -110,7 +121,7 @@ public enum IndexKey {
     /// The encoding of a document path for ordering by `__name__` across collections.
     public static func encode(path: ResourcePath) -> [UInt8] {
         var out: [UInt8] = []
-        for segment in path.segments { appendEscaped(segment.utf8, to: &out) }
+        for segment in path.segments { appendSegment(segment, to: &out) }
         return out
     }
 }
@@ -120,10 +131,21 @@ extension IndexKey {
     public static func decodePath(_ bytes: [UInt8]) -> ResourcePath {
         var segments: [String] = []
         var current: [UInt8] = []
+        var numeric = false
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
-            if b == 0, i + 1 < bytes.count {
+            if current.isEmpty, !numeric, b == 0, i + 1 < bytes.count, bytes[i + 1] == 0 {
+                numeric = true
+                i += 2
+                continue
+            }
+            if b == 0, i + 1 < bytes.count, bytes[i + 1] != 0xFF, numeric {
+                let n = Int64(bitPattern: current.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } ^ (1 << 63))
+                segments.append("__id\(n)__")
+                (current, numeric) = ([], false)
+                i += 2
+            } else if b == 0, i + 1 < bytes.count {
                 if bytes[i + 1] == 0xFF {
                     current.append(0)
                 } else {

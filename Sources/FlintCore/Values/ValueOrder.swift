@@ -90,7 +90,7 @@ public enum ValueOrder {
         let sa = a.split(separator: "/", omittingEmptySubsequences: false)
         let sb = b.split(separator: "/", omittingEmptySubsequences: false)
         for (x, y) in zip(sa, sb) {
-            let c = compareBytes(x.utf8, y.utf8)
+            let c = NumericID.compare(x, y)
             if c != 0 { return c }
         }
         return sa.count == sb.count ? 0 : (sa.count < sb.count ? -1 : 1)
