@@ -37,32 +37,18 @@ public struct SQLiteTriggerOutbox: TriggerOutbox {
     public func remove(_ ids: [Int64]) async throws { try await store.write { try $0.removeOutbox(ids) } }
 }
 
-/// Keeps events in memory, for an ephemeral store: nothing outlives the process there, so a table
-/// would only cost writes.
+/// For an ephemeral store: nothing outlives the process there, so events live only in the
+/// dispatcher's queues and this outbox just numbers them (a table would only cost writes).
 public final class InMemoryTriggerOutbox: TriggerOutbox {
-    private let events = Mutex<(next: Int64, byID: [Int64: OutboxEvent])>((0, [:]))
+    private let lastID = Atomic<Int64>(0)
 
     public init() {}
 
-    public func append(_ new: inout [OutboxEvent], in writer: StoreWriter) throws {
-        events.withLock { s in
-            for i in new.indices {
-                s.next += 1
-                new[i].id = s.next
-                s.byID[s.next] = new[i]
-            }
-        }
+    public func append(_ events: inout [OutboxEvent], in writer: StoreWriter) throws {
+        for i in events.indices { events[i].id = lastID.add(1, ordering: .relaxed).newValue }
     }
 
-    public func undelivered() async throws -> [OutboxEvent] {
-        events.withLock { $0.byID.values.sorted { $0.id < $1.id } }
-    }
-
-    public func recordAttempts(_ event: OutboxEvent) async throws {
-        events.withLock { s in s.byID[event.id]?.attempts = event.attempts }
-    }
-
-    public func remove(_ ids: [Int64]) async throws {
-        events.withLock { s in for id in ids { s.byID[id] = nil } }
-    }
+    public func undelivered() async throws -> [OutboxEvent] { [] }
+    public func recordAttempts(_ event: OutboxEvent) async throws {}
+    public func remove(_ ids: [Int64]) async throws {}
 }
