@@ -48,6 +48,25 @@ struct TriggerPayloadTests {
         #expect(headers["Content-Type"] == "application/protobuf")
     }
 
+    @Test func withAuthContextEventsSayWhoWroteAndOthersDoNot() throws {
+        func headers(_ auth: EventAuth?) throws -> [String: String] {
+            let delivery = try TriggerPayload.cloudEvent(
+                eventID: "e", eventType: "google.cloud.firestore.document.v1.created.withAuthContext", database: database,
+                path: path, time: 5, before: nil, after: doc([:], 5), updateMask: nil, auth: auth)
+            return Dictionary(uniqueKeysWithValues: delivery.headers.map { ($0.name, $0.value) })
+        }
+        let user = try headers(EventAuth(.user(UserToken(uid: "alice", claims: [:]))))
+        #expect(user["ce-authtype"] == "app_user" && user["ce-authid"] == "alice")
+        let admin = try headers(EventAuth(.admin))
+        #expect(admin["ce-authtype"] == "admin" && admin["ce-authid"] == nil)
+        #expect(try headers(EventAuth(.unauthenticated))["ce-authtype"] == "unauthenticated")
+        #expect(try headers(EventAuth(type: "unknown"))["ce-authtype"] == "unknown")
+        let plain = try headers(nil)
+        #expect(plain["ce-authtype"] == nil && plain["ce-authid"] == nil)
+        #expect(try TriggerEventType("google.cloud.firestore.document.v1.written.withAuthContext").withAuthContext)
+        #expect(try !TriggerEventType("google.cloud.firestore.document.v1.written").withAuthContext)
+    }
+
     @Test func createHasNoOldValueAndDeleteHasNoValue() throws {
         let created = try TriggerPayload.cloudEvent(
             eventID: "e", eventType: "google.cloud.firestore.document.v1.created", database: database, path: path,
