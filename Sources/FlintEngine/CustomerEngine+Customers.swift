@@ -5,7 +5,7 @@ import FlintTriggers
 
 extension CustomerEngine {
     /// Any write to `customers/{phone}`: keeps `region` and `isDubious` true to the profile's
-    /// address, scores and blacklistReason, and keeps the customer number sequence above every
+    /// address, scores, blacklistReason and an admin's own `isDubious: true`, and keeps the customer number sequence above every
     /// customerId written by others. A profile that is already right is left untouched.
     func handleCustomer(_ event: TriggerEvent, _ context: TriggerContext) async throws {
         guard let after = event.after else { return }
@@ -13,20 +13,31 @@ extension CustomerEngine {
         let phone = event.path.lastSegment
         let number = CustomerNumber.parse(after.fields["customerId"]?.string)
         let newNumber = number != nil && after.fields["customerId"] != event.before?.fields["customerId"]
-        guard newNumber || !rules.corrections(of: after.fields).isEmpty else { return }
+        let dubiousChanged = after.fields["isDubious"]?.bool != event.before?.fields["isDubious"]?.bool
+        guard newNumber || dubiousChanged || !rules.corrections(of: after.fields).isEmpty else { return }
         let seed = newNumber ? try await sequenceSeed(context, unlessExists: nil) : nil
         let rules = self.rules
         let unknownZips = try await context.update { reads -> (writes: [Google_Firestore_V1_Write], value: [String]) in
             guard let profile = try reads.document(EnginePaths.customer(phone)) else { return ([], []) }
             var writes: [Google_Firestore_V1_Write] = []
             var unknown: [String] = []
-            let fix = rules.corrections(of: profile.fields) { unknown.append($0) }
+            let stateDoc = try reads.document(EnginePaths.state(phone))
+            var state = stateDoc.map { CustomerState(fields: $0.fields) } ?? CustomerState()
+            var dubious = state.dubious ?? DubiousMark()
+            dubious.observe(profile.fields["isDubious"]?.bool, ruleSays: rules.dubiousByRule(profile.fields))
+            let fix = rules.corrections(of: profile.fields, adminDubious: dubious.admin) { unknown.append($0) }
             if !fix.isEmpty {
                 writes.append(
                     .set(
                         context.name(EnginePaths.customer(phone)), fix,
                         merge: fix.keys.sorted().map { FieldPath([$0]) },
                         serverTimestamps: [FieldPath(["updatedAt"])]))
+            }
+            dubious.written = (fix["isDubious"] ?? profile.fields["isDubious"])?.bool
+            // Without bookkeeping yet, a record is needed only of the engine's own isDubious or an admin's flag.
+            if dubious != state.dubious, stateDoc != nil || dubious.admin || fix["isDubious"] != nil {
+                state.dubious = dubious
+                writes.append(.set(context.name(EnginePaths.state(phone)), state.fields))
             }
             if newNumber, let n = CustomerNumber.parse(profile.fields["customerId"]?.string) {
                 let sequence = try reads.document(EnginePaths.customerSequence)

@@ -88,9 +88,24 @@ extension CustomerEngine {
         return (writes, (segment, notified))
     }
 
-    /// The inactivity job over every database with engine activity (the scheduled run).
+    /// Every database the inactivity job covers: those with engine events since the start and
+    /// every database holding customers (with `--data`, those of earlier runs too).
+    func inactivityDatabases() async throws -> [DatabaseID] {
+        let stored = try await requireService().databases(holding: EnginePaths.customers)
+        let seen = databases.withLock { $0 }
+        return Array(seen.union(stored)).sorted { ($0.project, $0.database) < ($1.project, $1.database) }
+    }
+
+    /// The inactivity job over every database holding customers (the scheduled run).
     func runScheduledInactivity() async {
-        for database in databases.withLock({ Array($0) }) {
+        let targets: [DatabaseID]
+        do {
+            targets = try await inactivityDatabases()
+        } catch {
+            logger.error("inactivity run could not list the databases: \(error)")
+            return
+        }
+        for database in targets {
             do {
                 _ = try await runInactivity(database)
             } catch {

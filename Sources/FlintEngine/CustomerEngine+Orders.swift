@@ -73,7 +73,10 @@ struct OrderTransaction: Sendable {
         var state = stateDoc.map { CustomerState(fields: $0.fields) } ?? CustomerState()
         var writes: [Write] = []
 
+        let firstCount = state.orders[orderID] == nil
         adoptProfile(profile, exists: profileDoc != nil, into: &state)
+        var dubious = state.dubious ?? DubiousMark()
+        dubious.observe(profile["isDubious"]?.bool, ruleSays: rules.dubiousByRule(profile))
         var fact = state.orders[orderID] ?? OrderFact(snapshot)
         fact.merge(snapshot)
         // The order as it stands now is a version too (it may be ahead of this event).
@@ -87,10 +90,18 @@ struct OrderTransaction: Sendable {
 
         var unknownZips: [String] = []
         var newProfile = profileFields(profile, metrics: metrics, state: state)
-        if profileDoc == nil, let address = current?.fields["shippingAddress"] {
-            newProfile["defaultAddress"] = address
+        let shipping = current?.fields["shippingAddress"].flatMap { $0.mapFields != nil ? $0 : nil }
+        if profileDoc == nil {
+            if let shipping { newProfile["defaultAddress"] = shipping }
+            newProfile["whatsappOptIn"] = .boolean(false)
+        } else if firstCount, let shipping, let saved = Address.saving(shipping, in: newProfile) {
+            newProfile["savedAddresses"] = saved
         }
-        newProfile.merge(rules.corrections(of: newProfile) { unknownZips.append($0) }) { _, new in new }
+        newProfile.merge(rules.corrections(of: newProfile, adminDubious: dubious.admin) { unknownZips.append($0) }) {
+            _, new in new
+        }
+        dubious.written = newProfile["isDubious"]?.bool
+        state.dubious = dubious
         if newProfile["customerId"] == nil {
             let sequence = try reads.document(EnginePaths.customerSequence)
             let next = (sequence?.fields["last"]?.count ?? sequenceSeed ?? 0) + 1
@@ -129,7 +140,7 @@ struct OrderTransaction: Sendable {
     /// becomes the baseline (a loaded profile keeps its history).
     private func adoptProfile(_ profile: Fields, exists: Bool, into state: inout CustomerState) {
         if state.baseline == nil {
-            state.baseline = exists ? ProfileBaseline(profile: profile) : ProfileBaseline()
+            state.baseline = exists ? ProfileBaseline(profile: profile, tiers: rules.loyaltyTiers) : ProfileBaseline()
             if let segment = profile["customerSegment"]?.string, segment != Segment.active,
                 let episode = state.baseline?.lastOrderAt, state.inactivity == nil
             {
@@ -154,8 +165,8 @@ struct OrderTransaction: Sendable {
         var f = profile
         f["phone"] = .string(snapshot.phone)
         f["totalOrders"] = .integer(m.totalOrders)
-        f["totalSpent"] = .rounded(m.totalSpent)
-        f["lifetimeValue"] = .rounded(m.lifetimeValue)
+        f["totalSpent"] = .money(m.totalSpent, integral: m.integralMoney)
+        f["lifetimeValue"] = .money(m.lifetimeValue, integral: m.integralMoney)
         f["avgOrderValue"] = .rounded(m.avgOrderValue)
         f["refundsCount"] = .integer(m.refundsCount)
         f["returnRate"] = .rounded(m.returnRate)
@@ -165,8 +176,7 @@ struct OrderTransaction: Sendable {
         f["preferredProducts"] = .array(m.preferredProducts.map { .string($0) })
         if let v = m.lastOrderAt { f["lastOrderAt"] = .timestamp(micros: v) }
         if let v = m.avgDeliveryTime { f["avgDeliveryTime"] = .rounded(v) }
-        if let v = m.lastInteractionSource { f["lastInteractionSource"] = .string(v) }
-        if let v = m.lastInteractionAt { f["lastInteractionAt"] = .timestamp(micros: v) }
+        f.merge(Self.interaction(source: m.lastInteractionSource, at: m.lastInteractionAt, over: profile)) { _, new in new }
         if f["defaultAddress"] == nil, f["region"] == nil, let zip = snapshot.shippingZip {
             f["region"] = .string(rules.region(zip: zip).name)
         }
@@ -177,6 +187,15 @@ struct OrderTransaction: Sendable {
         } else {
             f["inactiveSince"] = nil
         }
+        return f
+    }
+
+    /// The interaction fields to write: interaction times only move forward, so a later one
+    /// written by others (a WhatsApp bot, an AI agent) stays, with its source.
+    static func interaction(source: String?, at time: Int64?, over profile: Fields) -> Fields {
+        guard let time, time >= (profile["lastInteractionAt"]?.micros ?? .min) else { return [:] }
+        var f: Fields = ["lastInteractionAt": .timestamp(micros: time)]
+        if let source { f["lastInteractionSource"] = .string(source) }
         return f
     }
 

@@ -9,7 +9,7 @@ import Hummingbird
 /// - `GET|POST /emulator/v1/engine/clock`: read, or set with `{"now": RFC 3339}` (time then stands
 ///   still), move with `{"advanceDays": n}` / `{"advanceSeconds": n}`, or `{"reset": true}` to real time.
 /// - `POST /emulator/v1/engine:runInactivity[?project=P&database=D]`: the inactivity job, now
-///   (without `project`: every database with engine activity).
+///   (without `project`: every database holding customers, or with engine activity).
 extension CustomerEngine {
     public func addRoutes(to emulator: RouterGroup<FlintRequestContext>) {
         emulator.get("engine") { [self] _, _ in
@@ -32,7 +32,7 @@ extension CustomerEngine {
         }
     }
 
-    /// The inactivity job on one database, or (no project) on every database with engine activity.
+    /// The inactivity job on one database, or (no project) on every database holding customers.
     func runInactivity(project: String?, database: String?) async throws -> InactivityReport {
         if database?.isEmpty == true || (database != nil && project == nil) {
             throw FirestoreError.invalidArgument("database needs a non-empty name and a project.")
@@ -42,7 +42,7 @@ extension CustomerEngine {
             guard !project.isEmpty else { throw FirestoreError.invalidArgument("project must not be empty.") }
             targets = [DatabaseID(project: project, database: database ?? "(default)")]
         } else {
-            targets = databases.withLock { Array($0) }
+            targets = try await inactivityDatabases()
         }
         var total = InactivityReport()
         for database in targets {

@@ -13,6 +13,12 @@ extension FirestoreService {
         try await store.read { try $0.exists(database, path) }
     }
 
+    /// The databases whose `collection` holds documents: those a `--data` store brought back from
+    /// an earlier run included.
+    public func databases(holding collection: ResourcePath) async throws -> [DatabaseID] {
+        try await store.read { try $0.databases(holding: collection) }
+    }
+
     /// Up to `limit` documents of `collection`, in id order, after the id `afterID` when given.
     public func documents(
         _ database: DatabaseID, in collection: ResourcePath, afterID: String? = nil, limit: Int

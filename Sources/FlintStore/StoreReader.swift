@@ -101,6 +101,19 @@ public struct StoreReader {
         return out
     }
 
+    /// The databases whose collection `collection` holds at least one document, by project and name.
+    public func databases(holding collection: ResourcePath) throws -> [DatabaseID] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT databases.project, databases.name FROM scopes JOIN databases ON databases.id = scopes.db
+                WHERE scopes.kind = 0 AND scopes.parent = ? AND scopes.cid = ? AND scopes.doc_count > 0
+                ORDER BY databases.project, databases.name
+                """,
+            arguments: [collection.parent.description, collection.lastSegment])
+        return rows.map { DatabaseID(project: $0["project"], database: $0["name"]) }
+    }
+
     /// Ids of documents that do not exist in `collection` but have descendants ("missing" documents).
     public func missingDocumentIDs(_ database: DatabaseID, in collection: ResourcePath) throws -> [String] {
         guard let dbRow = try databaseRow(database) else { return [] }

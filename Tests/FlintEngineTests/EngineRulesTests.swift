@@ -45,7 +45,31 @@ func errorMessage(_ r: Result<EngineRules, FirestoreError>) -> String? {
         #expect(rules.loyaltyTiers == .init(repeatFrom: 3, goldFrom: 11, platinumFrom: 26))
         #expect(rules.trust.min == 0 && rules.trust.max == 100)
         #expect(rules.region(zip: "110009") == ("Delhi-North", true))
-        #expect(rules.region(zip: "999999") == ("Unmapped", false))
+        #expect(rules.region(zip: "SW1A 1AA") == ("Unmapped", false))
+    }
+
+    @Test(arguments: [
+        ("110009", "Delhi-North"), ("110017", "Delhi-South"), ("110001", "Delhi"), ("122001", "Haryana"),
+        ("403001", "Goa"), ("600001", "Tamil Nadu"), ("605001", "Puducherry"), ("799001", "Tripura"),
+        ("291001", "North"), ("550001", "South"), ("999999", "Army Postal Service"), ("110 009", "Delhi-North"),
+    ])
+    func aPinTakesTheRegionOfItsLongestPrefix(zip: String, region: String) {
+        #expect(EngineRules.builtIn().region(zip: zip) == (region, true))
+    }
+
+    @Test func everyIndianPinHasARegion() {
+        let rules = EngineRules.builtIn()
+        for first in 1...9 {
+            for rest in stride(from: 0, to: 100_000, by: 997) {
+                let pin = String(first) + String(repeating: "0", count: 5 - String(rest).count) + String(rest)
+                #expect(rules.region(zip: pin).known, "\(pin)")
+            }
+        }
+    }
+
+    @Test(arguments: ["012345", "11000", "1100099", "SW1A 1AA", "", "11000a"])
+    func aZipThatIsNoPinIsUnmapped(zip: String) {
+        #expect(EngineRules.builtIn().region(zip: zip) == ("Unmapped", false))
     }
 
     @Test func aMissingKeyIsNamed() {

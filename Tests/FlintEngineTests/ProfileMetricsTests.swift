@@ -26,6 +26,60 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
         #expect(ProfileMetrics.tier(orders: orders, rules.loyaltyTiers) == tier)
     }
 
+    @Test func theTierCountsDeliveredOrdersNotCreatedOnes() {
+        var orders: [String: OrderFact] = [:]
+        for i in 0..<5 { orders["o\(i)"] = OrderFact(createdAt: t0 + Int64(i) * day, total: 10) }
+        #expect(metrics(orders).loyaltyTier == "new")
+        for i in 0..<3 { orders["o\(i)"]!.stages["delivered"] = t0 + 9 * day }
+        #expect(metrics(orders).deliveredOrders == 3)
+        #expect(metrics(orders).loyaltyTier == "repeat")
+    }
+
+    @Test func aDeliveredOrderReturnedOrCancelledLeavesTheTierCount() {
+        var orders: [String: OrderFact] = [:]
+        for i in 0..<3 { orders["o\(i)"] = OrderFact(createdAt: t0, total: 10, stages: ["delivered": t0 + day]) }
+        #expect(metrics(orders).loyaltyTier == "repeat")
+        orders["o0"]!.stages["returned"] = t0 + 2 * day
+        #expect(metrics(orders).deliveredOrders == 2)
+        #expect(metrics(orders).loyaltyTier == "new")
+        orders["o1"]!.stages["cancelled"] = t0 + 2 * day
+        #expect(metrics(orders).deliveredOrders == 1)
+    }
+
+    @Test func theBlueprintExampleIsReachedFromOrders() {
+        // 12 orders worth 1400: 10 delivered, one returned, one still on its way.
+        var orders: [String: OrderFact] = [:]
+        for i in 0..<12 {
+            orders[i < 10 ? "o0\(i)" : "o\(i)"] = OrderFact(
+                createdAt: t0 + Int64(i) * 9 * day, total: i == 0 ? 80 : 120, stages: i < 10 ? ["delivered": t0] : [:])
+        }
+        orders["o10"]!.stages = ["shipped": t0, "delivered": t0 + day, "returned": t0 + 3 * day]
+        let m = metrics(orders)
+        #expect(m.totalOrders == 12)
+        #expect(m.refundsCount == 1)
+        #expect(m.returnRate == 0.08)
+        #expect(m.totalSpent == 1400)
+        #expect(m.orderFrequencyDays == 9)
+        #expect(m.loyaltyTier == "repeat")
+    }
+
+    @Test func aLoadedProfileDeliveredWhatItsTierAllows() {
+        let blueprint: Fields = [
+            "totalOrders": .integer(12), "refundsCount": .integer(1), "loyaltyTier": .string("repeat"),
+        ]
+        #expect(ProfileBaseline(profile: blueprint, tiers: rules.loyaltyTiers).deliveredOrders == 10)
+        var gold = blueprint
+        gold["loyaltyTier"] = .string("gold")
+        #expect(ProfileBaseline(profile: gold, tiers: rules.loyaltyTiers).deliveredOrders == 11)
+        gold["totalOrders"] = .integer(2)
+        #expect(ProfileBaseline(profile: gold, tiers: rules.loyaltyTiers).deliveredOrders == 11)
+        var untiered = blueprint
+        untiered["loyaltyTier"] = nil
+        #expect(ProfileBaseline(profile: untiered, tiers: rules.loyaltyTiers).deliveredOrders == 11)
+        let stored = CustomerState(fields: ["baseline": .map(["totalOrders": .integer(5), "refundsCount": .integer(1)])])
+        #expect(stored.baseline?.deliveredOrders == 4)
+    }
+
     @Test func trustIsCappedAt100AndFloorsAt0() {
         #expect(ProfileMetrics.applyTrust(99, delivered: true, rules.trust) == 100)
         #expect(ProfileMetrics.applyTrust(100, delivered: true, rules.trust) == 100)
@@ -114,15 +168,15 @@ func metrics(_ orders: [String: OrderFact], baseline: ProfileBaseline? = nil, tr
 
     @Test func aBaselineCarriesOver() {
         let baseline = ProfileBaseline(
-            totalOrders: 12, totalSpent: 1400, lifetimeValue: 1400, refundsCount: 1, lastOrderAt: t0,
-            orderFrequencyDays: 9, preferredProducts: ["PROD_001", "PROD_002"], lastInteractionSource: "whatsapp",
-            lastInteractionAt: t0 + day)
+            totalOrders: 12, deliveredOrders: 10, totalSpent: 1400, lifetimeValue: 1400, refundsCount: 1,
+            lastOrderAt: t0, orderFrequencyDays: 9, preferredProducts: ["PROD_001", "PROD_002"],
+            lastInteractionSource: "whatsapp", lastInteractionAt: t0 + day)
         let m = metrics(["o": OrderFact(createdAt: t0 + 20 * day, total: 100, source: "website")], baseline: baseline)
         #expect(m.totalOrders == 13)
         #expect(m.totalSpent == 1500)
         #expect(m.avgOrderValue == 115.38)
         #expect(m.returnRate == 0.08)
-        #expect(m.loyaltyTier == "gold")
+        #expect(m.loyaltyTier == "repeat")  // the new order is not delivered yet
         #expect(m.lastOrderAt == t0 + 20 * day)
         #expect(m.lastInteractionSource == "website")
     }

@@ -131,3 +131,21 @@ struct StoreListingTests {
         }
     }
 }
+
+@Suite("DocumentStore databases")
+struct StoreDatabaseListingTests {
+    @Test func databasesHoldingACollectionAreThoseWithDocumentsInIt() async throws {
+        try await withStore { store in
+            let other = DatabaseID(project: "other", database: "(default)")
+            let empty = DatabaseID(project: "emptied", database: "(default)")
+            try await put(store, doc("customers/1", [:]))
+            try await put(store, doc("customers/2", [:]), database: other)
+            try await put(store, doc("customers/3", [:]), database: empty)
+            try await remove(store, "customers/3", database: empty)
+            try await put(store, doc("orders/1", [:], time: 2), doc("x/y/customers/4", [:], time: 2),
+                          database: DatabaseID(project: "no-customers", database: "(default)"))
+            let found = try await store.read { try $0.databases(holding: path("customers")) }
+            #expect(Set(found) == [testDB, other])
+        }
+    }
+}

@@ -4,7 +4,7 @@ import Foundation
 /// The bookkeeping document's stored form.
 extension CustomerState {
     /// The top-level fields of the stored form.
-    static let storedFields = ["orders", "baseline", "trust", "inactivity"]
+    static let storedFields = ["orders", "baseline", "trust", "inactivity", "dubious"]
 
     init(fields f: Fields) {
         for (id, v) in f["orders"]?.mapFields ?? [:] {
@@ -20,12 +20,19 @@ extension CustomerState {
                 createdAt: createdAt, total: total, source: m["source"]?.string,
                 products: (m["products"]?.mapFields ?? [:]).compactMapValues(\.count),
                 stages: (m["stages"]?.mapFields ?? [:]).compactMapValues(\.micros),
-                version: m["version"]?.count ?? 0)
+                version: m["version"]?.count ?? 0, integral: m["total"]?.isInteger ?? false)
         }
         if let b = f["baseline"]?.mapFields {
+            let totalOrders = b["totalOrders"]?.count ?? 0
+            let refundsCount = b["refundsCount"]?.count ?? 0
             baseline = ProfileBaseline(
-                totalOrders: b["totalOrders"]?.count ?? 0, totalSpent: b["totalSpent"]?.number ?? 0,
-                lifetimeValue: b["lifetimeValue"]?.number ?? 0, refundsCount: b["refundsCount"]?.count ?? 0,
+                totalOrders: totalOrders,
+                // A baseline stored before deliveries were counted: every order kept counts.
+                deliveredOrders: b["deliveredOrders"]?.count ?? max(0, totalOrders - refundsCount),
+                totalSpent: b["totalSpent"]?.number ?? 0,
+                lifetimeValue: b["lifetimeValue"]?.number ?? 0,
+                integralMoney: b["totalSpent"]?.isDouble != true && b["lifetimeValue"]?.isDouble != true,
+                refundsCount: refundsCount,
                 lastOrderAt: b["lastOrderAt"]?.micros, orderFrequencyDays: b["orderFrequencyDays"]?.number,
                 avgDeliveryTime: b["avgDeliveryTime"]?.number,
                 preferredProducts: (b["preferredProducts"]?.arrayElements ?? []).compactMap(\.string),
@@ -40,6 +47,9 @@ extension CustomerState {
         if let i = f["inactivity"]?.mapFields, let segment = i["segment"]?.string, let episode = i["episode"]?.micros {
             inactivity = InactivityMark(segment: segment, episode: episode)
         }
+        if let d = f["dubious"]?.mapFields {
+            dubious = DubiousMark(written: d["written"]?.bool, admin: d["admin"]?.bool ?? false)
+        }
     }
 
     var fields: Fields {
@@ -47,8 +57,9 @@ extension CustomerState {
         f["orders"] = .map(orders.mapValues { .string($0.storedForm) })
         if let b = baseline {
             var m: Fields = [
-                "totalOrders": .integer(b.totalOrders), "totalSpent": .double(b.totalSpent),
-                "lifetimeValue": .double(b.lifetimeValue), "refundsCount": .integer(b.refundsCount),
+                "totalOrders": .integer(b.totalOrders), "deliveredOrders": .integer(b.deliveredOrders),
+                "totalSpent": .money(b.totalSpent, integral: b.integralMoney),
+                "lifetimeValue": .money(b.lifetimeValue, integral: b.integralMoney), "refundsCount": .integer(b.refundsCount),
                 "preferredProducts": .array(b.preferredProducts.map { .string($0) }),
             ]
             if let v = b.lastOrderAt { m["lastOrderAt"] = .timestamp(micros: v) }
@@ -68,16 +79,30 @@ extension CustomerState {
         if let i = inactivity {
             f["inactivity"] = .map(["segment": .string(i.segment), "episode": .timestamp(micros: i.episode)])
         }
+        if let d = dubious {
+            var m: Fields = ["admin": .boolean(d.admin)]
+            if let w = d.written { m["written"] = .boolean(w) }
+            f["dubious"] = .map(m)
+        }
         return f
     }
 }
 
 extension ProfileBaseline {
-    /// What a profile written by someone else already counts.
-    init(profile f: Fields) {
+    /// What a profile written by someone else already counts. Its deliveries are the orders it
+    /// kept (totalOrders − refundsCount), held inside the range of the loyaltyTier it states:
+    /// the blueprint's example (12 orders, 1 refund, `repeat`) has delivered 10 at most.
+    init(profile f: Fields, tiers: EngineRules.LoyaltyTiers? = nil) {
         totalOrders = max(0, f["totalOrders"]?.count ?? 0)
+        let kept = max(0, totalOrders - max(0, f["refundsCount"]?.count ?? 0))
+        if let tiers, let tier = f["loyaltyTier"]?.string, let range = ProfileMetrics.orders(inTier: tier, tiers) {
+            deliveredOrders = min(max(kept, range.lowerBound), range.upperBound)
+        } else {
+            deliveredOrders = kept
+        }
         totalSpent = f["totalSpent"]?.number ?? 0
         lifetimeValue = f["lifetimeValue"]?.number ?? totalSpent
+        integralMoney = f["totalSpent"]?.isDouble != true && f["lifetimeValue"]?.isDouble != true
         refundsCount = max(0, f["refundsCount"]?.count ?? 0)
         lastOrderAt = f["lastOrderAt"]?.micros
         orderFrequencyDays = f["orderFrequencyDays"]?.number
@@ -89,7 +114,7 @@ extension ProfileBaseline {
 }
 
 /// An order fact as one string, `createdAt|total|version|source|products|stages` — microseconds,
-/// the shortest exact decimal of the total, the version, `=source` (empty when there is none),
+/// the total as an integer when it was one, else the shortest exact decimal of the double, the version, `=source` (empty when there is none),
 /// `product=qty,…` and `stage=microseconds,…`, with `%`, `|`, `,` and `=` inside names
 /// percent-escaped. One value instead of a map of maps keeps the bookkeeping document cheap to
 /// validate, encode and decode on every order.
@@ -99,6 +124,7 @@ extension OrderFact {
             d.sorted { $0.key < $1.key }.map { Self.escape($0.key) + "=" + String($0.value) }.joined(separator: ",")
         }
         let source = self.source.map { "=" + Self.escape($0) } ?? ""
+        let total = integral && abs(self.total) < 1e15 ? String(Int64(self.total)) : "\(self.total)"
         return "\(createdAt)|\(total)|\(version)|\(source)|\(pairs(products))|\(pairs(stages))"
     }
 
@@ -115,7 +141,9 @@ extension OrderFact {
         } else {
             return nil
         }
-        self.init(createdAt: createdAt, total: total, source: source, products: products, stages: stages, version: version)
+        self.init(
+            createdAt: createdAt, total: total, source: source, products: products, stages: stages, version: version,
+            integral: Int64(parts[1]) != nil)
     }
 
     private static func pairs(_ text: Substring) -> [String: Int64]? {

@@ -4,6 +4,8 @@ import FlintCore
 struct OrderFact: Equatable {
     var createdAt: Int64
     var total: Double
+    /// The total was an integer (money sums of integers stay integers).
+    var integral: Bool
     var source: String?
     var products: [String: Int64]
     /// Profile-relevant stage → the earliest time it was seen reached.
@@ -14,9 +16,13 @@ struct OrderFact: Equatable {
     /// Cancelled or returned: not part of lifetimeValue, counted in refundsCount.
     var refunded: Bool { stages[OrderStage.cancelled] != nil || stages[OrderStage.returned] != nil }
 
+    /// Delivered and neither cancelled nor returned: counts towards the loyalty tier.
+    var deliveredAndKept: Bool { stages[OrderStage.delivered] != nil && !refunded }
+
     init(_ s: OrderSnapshot) {
         createdAt = s.createdAt
         total = s.total
+        integral = s.integral
         source = s.source
         products = s.products
         stages = s.stages
@@ -25,10 +31,11 @@ struct OrderFact: Equatable {
 
     init(
         createdAt: Int64, total: Double, source: String? = nil, products: [String: Int64] = [:],
-        stages: [String: Int64] = [:], version: Int64 = 0
+        stages: [String: Int64] = [:], version: Int64 = 0, integral: Bool = false
     ) {
         self.createdAt = createdAt
         self.total = total
+        self.integral = integral
         self.source = source
         self.products = products
         self.stages = stages
@@ -41,6 +48,7 @@ struct OrderFact: Equatable {
         if s.version > version {
             createdAt = s.createdAt
             total = s.total
+            integral = s.integral
             source = s.source
             products = s.products
             version = s.version
@@ -53,8 +61,12 @@ struct OrderFact: Equatable {
 /// the blueprint's example): the engine adds its own orders on top.
 struct ProfileBaseline: Equatable {
     var totalOrders: Int64 = 0
+    /// Orders delivered and kept (neither cancelled nor returned): what the loyalty tier counts.
+    var deliveredOrders: Int64 = 0
     var totalSpent: Double = 0
     var lifetimeValue: Double = 0
+    /// totalSpent and lifetimeValue were integers (or absent): sums on them stay integers.
+    var integralMoney = true
     var refundsCount: Int64 = 0
     var lastOrderAt: Int64?
     var orderFrequencyDays: Double?
@@ -80,10 +92,28 @@ struct InactivityMark: Equatable {
     var episode: Int64
 }
 
+/// Who set the profile's `isDubious`: an admin's `true` stands until an admin clears it.
+struct DubiousMark: Equatable {
+    /// The value the engine last left on the profile (nil: it never has).
+    var written: Bool?
+    /// An admin set `isDubious: true`.
+    var admin = false
+
+    /// Reads the profile's `isDubious` against what the engine last left there: a `true` the engine
+    /// did not leave is an admin's flag; `false` (or no value) where that flag stood clears it.
+    /// `ruleSays`: the thresholds or a blacklistReason make the profile dubious anyway (with no
+    /// record of the engine's writes, a `true` they explain is taken as the engine's).
+    mutating func observe(_ value: Bool?, ruleSays: Bool) {
+        if value == true, written != true, written != nil || !ruleSays { admin = true }
+        if value != true { admin = false }
+    }
+}
+
 /// `customers/{phone}/engine/state`: the engine's bookkeeping for one customer.
 struct CustomerState: Equatable {
     var orders: [String: OrderFact] = [:]
     var baseline: ProfileBaseline?
     var trust: TrustLedger?
     var inactivity: InactivityMark?
+    var dubious: DubiousMark?
 }

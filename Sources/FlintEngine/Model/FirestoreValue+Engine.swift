@@ -19,6 +19,16 @@ extension FirestoreValue {
         return Int64(d)
     }
 
+    var isInteger: Bool {
+        if case .integerValue = valueType { return true }
+        return false
+    }
+
+    var isDouble: Bool {
+        if case .doubleValue = valueType { return true }
+        return false
+    }
+
     var string: String? {
         if case .stringValue(let s) = valueType { return s }
         return nil
@@ -40,8 +50,14 @@ extension FirestoreValue {
 
     static func timestamp(micros: Int64) -> FirestoreValue { .timestamp(ProtoTimestamp(micros: micros)) }
 
-    /// Money, rates and day counts: a double rounded to 2 decimals.
+    /// Rates, day counts and means: a double rounded to 2 decimals.
     static func rounded(_ d: Double) -> FirestoreValue { .double(round2(d)) }
+
+    /// A sum of money: an integer when every amount in it was one (a client that wrote
+    /// `total: 1400` reads back an integer), else a double rounded to 2 decimals.
+    static func money(_ d: Double, integral: Bool) -> FirestoreValue {
+        integral && d == d.rounded() && abs(d) < 1e15 ? .integer(Int64(d)) : .double(round2(d))
+    }
 }
 
 /// Rounds half away from zero to 2 decimals (money and rates).

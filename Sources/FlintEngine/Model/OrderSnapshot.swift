@@ -22,6 +22,8 @@ struct OrderSnapshot: Equatable {
     /// The writer's `createdAt`, else the document's create time.
     var createdAt: Int64
     var total: Double
+    /// The total was written as an integer: sums of integers stay integers.
+    var integral: Bool
     var source: String?
     /// productId → quantity.
     var products: [String: Int64]
@@ -58,6 +60,7 @@ struct OrderSnapshot: Equatable {
             throw .invalidArgument("\(name): total must be a non-negative number.")
         }
         self.total = total
+        if case .integerValue = f["total"]?.valueType { integral = true } else { integral = false }
         source = f["source"]?.string
         products = [:]
         for (i, item) in (f["items"]?.arrayElements ?? []).enumerated() {
@@ -94,7 +97,7 @@ struct OrderSnapshot: Equatable {
         let stageKeys = stages.keys.sorted().map { $0 == stageTimedByVersion ? $0 : "\($0)=\(stages[$0]!)" }
         let items = products.keys.sorted().map { "\($0)x\(products[$0]!)" }
         return [
-            phone, String(createdAt), String(total), source ?? "", items.joined(separator: ","),
+            phone, String(createdAt), integral ? String(Int64(total)) : String(total), source ?? "", items.joined(separator: ","),
             stageKeys.joined(separator: ","),
         ].joined(separator: "|")
     }

@@ -44,7 +44,8 @@ public struct EngineRules: Sendable, Equatable {
     }
 
     public struct Regions: Sendable, Equatable {
-        /// zip → region name.
+        /// zip or PIN prefix → region name: an Indian PIN takes the region of its longest
+        /// prefix in the table (its 6 digits exactly, a district's 3, a postal circle's 2, a zone's 1).
         public var table: [String: String]
         /// The region of a zip the table does not know.
         public var defaultRegion: String

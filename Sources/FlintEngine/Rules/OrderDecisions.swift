@@ -42,9 +42,17 @@ struct ApprovalDecision: Equatable {
 }
 
 extension EngineRules {
-    /// The region of a zip code; unknown zips (flagged) get the configured default.
+    /// The region of a zip code: the exact entry, else for an Indian PIN (6 digits, the first not
+    /// 0) the entry of its longest prefix; unknown zips (flagged) get the configured default.
     func region(zip: String) -> (name: String, known: Bool) {
         if let name = regions.table[zip] { return (name, true) }
+        let pin = zip.filter { $0 != " " }
+        guard pin.utf8.count == 6, pin.utf8.allSatisfy({ (0x30...0x39).contains($0) }), pin.first != "0" else {
+            return (regions.defaultRegion, false)
+        }
+        for length in stride(from: 6, through: 1, by: -1) {
+            if let name = regions.table[String(pin.prefix(length))] { return (name, true) }
+        }
         return (regions.defaultRegion, false)
     }
 

@@ -2,8 +2,12 @@
 /// facts give the same profile whatever order (and however often) the events arrived in.
 struct ProfileMetrics: Equatable {
     var totalOrders: Int64
+    /// Orders delivered and neither cancelled nor returned: the loyalty tier counts these.
+    var deliveredOrders: Int64
     var totalSpent: Double
     var lifetimeValue: Double
+    /// Every amount summed was an integer: totalSpent and lifetimeValue are written as integers.
+    var integralMoney: Bool
     var avgOrderValue: Double
     var refundsCount: Int64
     var returnRate: Double
@@ -24,12 +28,14 @@ struct ProfileMetrics: Equatable {
         totalOrders = baseline.totalOrders + Int64(facts.count)
         totalSpent = round2(baseline.totalSpent + facts.reduce(0) { $0 + $1.total })
         lifetimeValue = round2(baseline.lifetimeValue + facts.filter { !$0.refunded }.reduce(0) { $0 + $1.total })
+        integralMoney = baseline.integralMoney && facts.allSatisfy(\.integral)
         refundsCount = baseline.refundsCount + Int64(facts.filter(\.refunded).count)
         avgOrderValue = totalOrders > 0 ? round2(totalSpent / Double(totalOrders)) : 0
         returnRate = totalOrders > 0 ? round2(Double(refundsCount) / Double(totalOrders)) : 0
         trustScore = Self.trust(
             orders: orders, ledger: state.trust ?? TrustLedger(base: initialTrust), rules: rules.trust)
-        loyaltyTier = Self.tier(orders: totalOrders, rules.loyaltyTiers)
+        deliveredOrders = baseline.deliveredOrders + Int64(facts.filter(\.deliveredAndKept).count)
+        loyaltyTier = Self.tier(orders: deliveredOrders, rules.loyaltyTiers)
         let times = facts.map(\.createdAt)
         lastOrderAt = ([baseline.lastOrderAt].compactMap { $0 } + times).max()
         orderFrequencyDays = Self.frequencyDays(baseline: baseline, orderTimes: times)
@@ -45,6 +51,17 @@ struct ProfileMetrics: Equatable {
         case Int64(t.goldFrom)...: "gold"
         case Int64(t.repeatFrom)...: "repeat"
         default: "new"
+        }
+    }
+
+    /// The delivered-order counts a tier stands for (platinum: up to any count).
+    static func orders(inTier tier: String, _ t: EngineRules.LoyaltyTiers) -> ClosedRange<Int64>? {
+        switch tier {
+        case "new": 0...Int64(t.repeatFrom - 1)
+        case "repeat": Int64(t.repeatFrom)...Int64(t.goldFrom - 1)
+        case "gold": Int64(t.goldFrom)...Int64(t.platinumFrom - 1)
+        case "platinum": Int64(t.platinumFrom)...Int64.max
+        default: nil
         }
     }
 

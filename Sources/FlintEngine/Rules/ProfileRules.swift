@@ -10,19 +10,24 @@ extension EngineRules {
     /// The fields a profile must carry given its other fields: `region` from defaultAddress.zip
     /// and `isDubious` from the thresholds and blacklistReason. `unknownZip` reports a zip the
     /// table lacks.
-    func corrections(of profile: Fields, unknownZip: (String) -> Void = { _ in }) -> Fields {
+    func corrections(of profile: Fields, adminDubious: Bool = false, unknownZip: (String) -> Void = { _ in }) -> Fields {
         var out: Fields = [:]
         if let zip = profile["defaultAddress"]?.mapFields?["zip"]?.string {
             let (region, known) = region(zip: zip)
             if !known { unknownZip(zip) }
             if profile["region"]?.string != region { out["region"] = .string(region) }
         }
-        let dubious = ProfileMetrics.isDubious(
+        let dubious = adminDubious || dubiousByRule(profile)
+        if profile["isDubious"]?.bool != dubious { out["isDubious"] = .boolean(dubious) }
+        return out
+    }
+
+    /// Whether the thresholds or a blacklistReason make the profile dubious.
+    func dubiousByRule(_ profile: Fields) -> Bool {
+        ProfileMetrics.isDubious(
             trustScore: profile["trustScore"]?.number, returnRate: profile["returnRate"]?.number,
             totalOrders: profile["totalOrders"]?.count,
             blacklistReason: profile["blacklistReason"]?.string, self.dubious)
-        if profile["isDubious"]?.bool != dubious { out["isDubious"] = .boolean(dubious) }
-        return out
     }
 
     /// The segment the inactivity job moves a profile to at `now`, or nil to leave it: Dormant after
