@@ -41,7 +41,7 @@ extension FirestoreService {
     }
 
     /// Only a collection group query in key order can be partitioned: no filters, other orders,
-    /// offset or limit (cursors are allowed and narrow the range).
+    /// offset, limit or findNearest (cursors are allowed and narrow the range).
     static func checkPartitionable(_ query: StructuredQuery) throws(FirestoreError) {
         guard query.from.count == 1, query.from[0].allDescendants, !query.from[0].collectionID.isEmpty else {
             throw .invalidArgument("PartitionQuery needs a collection group query (a collectionId with allDescendants).")
@@ -52,5 +52,6 @@ extension FirestoreService {
             throw .invalidArgument("PartitionQuery requires the query to be ordered by __name__ ascending only.")
         }
         if query.offset != 0 || query.hasLimit { throw .invalidArgument("PartitionQuery does not support offset or limit.") }
+        if query.hasFindNearest { throw .invalidArgument("PartitionQuery does not support findNearest.") }
     }
 }

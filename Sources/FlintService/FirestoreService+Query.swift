@@ -56,9 +56,12 @@ extension FirestoreService {
         let aggregations = try Aggregation.parse(aggregationQuery)
         let required = Aggregation.requiredFields(aggregations)
         var plan = try QueryPlan(aggregationQuery.structuredQuery, database: database, parent: parent)
-        // sum/avg only see documents that have their fields; under a limit those fields also order.
+        // sum/avg only see documents that have their fields; under a limit (or a findNearest, whose
+        // candidates must have them) those fields also order.
         try plan.checkAggregatedFields(required)
-        if plan.limit != nil { plan.requireOrder(on: required) }
+        if plan.limit != nil || plan.nearest != nil { plan.requireOrder(on: required) }
+        // Aggregations see the stored fields, not the distance a findNearest would write into them.
+        plan.nearest?.resultField = nil
         let explain = request.hasExplainOptions ? request.explainOptions : nil
         let started = ContinuousClock.now
         let analyze = explain?.analyze ?? true

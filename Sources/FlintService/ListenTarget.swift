@@ -94,10 +94,10 @@ struct ListenTarget: Sendable {
         return nil
     }
 
-    /// Whether one document's change can be judged alone; a limit or offset makes membership
-    /// depend on the other documents, so such targets run their query again.
+    /// Whether one document's change can be judged alone; a limit, offset or findNearest makes
+    /// membership depend on the other documents, so such targets run their query again.
     var judgesDocumentsAlone: Bool {
-        if case .query(let plan, _) = source { return plan.limit == nil && plan.offset == 0 }
+        if case .query(let plan, _) = source { return plan.limit == nil && plan.offset == 0 && plan.nearest == nil }
         return true
     }
 

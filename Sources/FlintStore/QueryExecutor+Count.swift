@@ -2,12 +2,12 @@ import FlintCore
 
 extension StoreReader {
     /// Counts a query's matches from the index alone, where that count is exact; nil otherwise
-    /// (the caller then runs the query). Exact means: no cursors, offset or limit, and at most one
+    /// (the caller then runs the query). Exact means: no cursors, offset, limit or findNearest, and at most one
     /// filter whose index range holds exactly the matching documents once each.
     public func countFromIndex(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats)
         throws -> Int?
     {
-        guard plan.start == nil, plan.end == nil, plan.offset == 0, plan.limit == nil,
+        guard plan.start == nil, plan.end == nil, plan.offset == 0, plan.limit == nil, plan.nearest == nil,
             let collectionID = plan.collectionID, !(plan.allDescendants && !parent.isEmpty)
         else { return nil }
         let conjuncts = plan.filter?.disjuncts ?? [[]]

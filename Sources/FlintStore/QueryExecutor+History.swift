@@ -16,6 +16,12 @@ extension StoreReader {
         if plan.collectionID == nil && !plan.allDescendants {
             docs = docs.filter { $0.path.count == parent.count + 2 }
         }
+        if plan.nearest != nil {
+            var selection = NearestSelection(plan: plan, database: database)
+            for doc in docs { selection.offer(doc) }
+            stats.documentsRead += docs.count
+            return selection.results
+        }
         return arrange(docs, plan: plan, database: database, stats: &stats)
     }
 

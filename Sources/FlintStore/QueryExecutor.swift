@@ -81,21 +81,11 @@ extension StoreReader {
         -> [DocumentSnapshot]
     {
         try shared.indexExemptions.check(plan)
+        if plan.nearest != nil { return try nearest(plan, database: database, parent: parent, stats: &stats) }
         guard let collectionID = plan.collectionID else {
             return try kindless(plan, database: database, parent: parent, stats: &stats)
         }
-        var sources: [QuerySource] = []
-        if !plan.allDescendants || parent.isEmpty {
-            if let scope = try collectionScope(database, parent.appending(collectionID)) {
-                sources.append(QuerySource(scope: scope, kind: .collection(parent.appending(collectionID)), database: database))
-            }
-        }
-        if plan.allDescendants {
-            stats.scope = "Collection group"
-            if let scope = try groupScope(database, collectionID) {
-                sources.append(QuerySource(scope: scope, kind: .group(under: parent), database: database))
-            }
-        }
+        let sources = try querySources(collectionID, plan: plan, database: database, parent: parent, stats: &stats)
         if sources.isEmpty { return [] }
         let conjuncts = plan.filter?.disjuncts ?? [[]]
         if conjuncts.count == 1 && sources.count == 1 {
@@ -124,6 +114,25 @@ extension StoreReader {
             }
         }
         return try finish(candidates, plan: plan, database: database, stats: &stats)
+    }
+
+    /// The collection (and, for a collection group, the group scope) a query reads.
+    func querySources(
+        _ collectionID: String, plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats
+    ) throws -> [QuerySource] {
+        var sources: [QuerySource] = []
+        if !plan.allDescendants || parent.isEmpty {
+            if let scope = try collectionScope(database, parent.appending(collectionID)) {
+                sources.append(QuerySource(scope: scope, kind: .collection(parent.appending(collectionID)), database: database))
+            }
+        }
+        if plan.allDescendants {
+            stats.scope = "Collection group"
+            if let scope = try groupScope(database, collectionID) {
+                sources.append(QuerySource(scope: scope, kind: .group(under: parent), database: database))
+            }
+        }
+        return sources
     }
 
     /// Loads, filters, orders and pages a set of candidate documents.
@@ -336,11 +345,16 @@ extension StoreReader {
     func kindless(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
         -> [DocumentSnapshot]
     {
-        // Without allDescendants only the parent's own collections count, not deeper ones.
-        let paths = Set(try descendants(database, of: parent).filter {
-            $0 != parent && (plan.allDescendants || $0.count == parent.count + 2)
-        })
+        let paths = try kindlessPaths(plan, database: database, parent: parent)
         stats.indexEntriesRead += paths.count
         return try finish(paths, plan: plan, database: database, stats: &stats)
+    }
+
+    /// The documents a kindless query reads: without allDescendants only the parent's own
+    /// collections count, not deeper ones.
+    func kindlessPaths(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath) throws -> Set<ResourcePath> {
+        Set(try descendants(database, of: parent).filter {
+            $0 != parent && (plan.allDescendants || $0.count == parent.count + 2)
+        })
     }
 }

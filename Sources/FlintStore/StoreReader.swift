@@ -70,18 +70,27 @@ public struct StoreReader {
 
     /// The document `id` of a known collection scope.
     func document(scope: Int64, id: String, path: ResourcePath) throws -> DocumentSnapshot? {
-        var found: (create: Int64, update: Int64, blob: Data)?
+        try storedDocument(scope: scope, id: id, path: path)?.decoded()
+    }
+
+    /// The document `id` of a known collection scope as stored, its fields not yet decoded.
+    func storedDocument(scope: Int64, id: String, path: ResourcePath) throws -> StoredDocument? {
+        var found: StoredDocument?
         try RawStatement(db, "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?").run { b in
             b.bind(scope)
             b.bind(id)
         } row: { h in
-            found = (sqlite3_column_int64(h, 0), sqlite3_column_int64(h, 1), RawStatement.blob(h, 2))
+            found = StoredDocument(
+                path: path, createTime: sqlite3_column_int64(h, 0), updateTime: sqlite3_column_int64(h, 1),
+                blob: RawStatement.blob(h, 2))
         }
-        guard let found else { return nil }
-        var doc = DocumentSnapshot(
-            path: path, fields: try Self.decodeFields(found.blob), createTime: found.create, updateTime: found.update)
-        doc.encodedFields = found.blob
-        return doc
+        return found
+    }
+
+    /// The document at `path` as stored, or nil.
+    func storedDocument(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
+        guard let scope = try collectionScope(database, path.parent) else { return nil }
+        return try storedDocument(scope: scope, id: path.lastSegment, path: path)
     }
 
     /// Documents of one collection in id order, starting after `afterID`, at most `limit`.

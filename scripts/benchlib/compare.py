@@ -38,7 +38,7 @@ TARGET_QUERY = 50
 TARGET_TXN = 10
 TARGET_TRIGGER_P50_MS, TARGET_TRIGGER_BURST = 5.0, 10.0
 ALL_PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
-              "listen"]
+              "listen", "vector"]
 DEFAULT_PHASES = "startup,writes,reads,bulk"
 # Names for several phases at once.
 PHASE_ALIASES = {"rest": ["writes", "reads"]}
@@ -51,7 +51,9 @@ OFFICIAL_REL = "platform/cloud-firestore-emulator/cloud_firestore_emulator"
 # Hard wall-clock budget per emubench run (phase caps are enforced inside it;
 # this only guards against a hung process).  Seconds.
 BUDGET = {"startup": 900, "writes": 600, "reads": 900, "bulk": 900, "query": 1800,
-          "txn": 900, "triggers": 1200, "errors": 600, "grpc": 900, "listen": 600}
+          "txn": 900, "triggers": 1200, "errors": 600, "grpc": 900, "listen": 600,
+          # loading 100k x 256-dimension vectors (--vector-ingest-cap, 900 s) and the queries
+          "vector": 1800}
 
 # Targets from the project's issue: ratio >= value (flint better by that factor).
 TARGET_STARTUP, TARGET_RSS, TARGET_WRITES, TARGET_READS = 20.0, 10.0, 5.0, 5.0
@@ -465,6 +467,28 @@ def build_rows(off, fl, phases, have_official):
             return _pair3(fa.get("p50_ms"), fa.get("p99_ms"))
         rows.append(("listen: SDK set() returns → on_snapshot callback, p50 / p99 ms",
                      cb_cell(o), cb_cell(fl), "—", "info", ""))
+    if "vector" in phases:
+        ov, fv = o.ph("vector"), fl.ph("vector")
+
+        def loaded(p):
+            if p.get("docs_written") is None:
+                return None
+            return (f"{p['docs_written']:,} × {p.get('dims')} dims, {p.get('ingest_docs_per_s') or 0:,.0f} docs/s"
+                    + (" (capped)" if p.get("capped") else ""))
+        rows.append(("vector: documents loaded (commits of 500)", fmt(loaded(ov)), fmt(loaded(fv)), "—",
+                     "info", ""))
+        n = fv.get("docs_written") or ov.get("docs_written") or 0
+        k = fv.get("categories") or ov.get("categories") or 10
+        for q in ("p50_ms", "p99_ms"):
+            add(f"vector: findNearest 10 nearest, category == x (1 of {k}), {n:,} docs: {q[:3]}",
+                (ov.get("query") or {}).get(q), (fv.get("query") or {}).get(q), "ms", False)
+        oa, fa = ov.get("answers") or [], fv.get("answers") or []
+        if oa and fa:
+            same = sum(1 for x, y in zip(oa, fa) if x == y)
+            rows.append(("vector: queries answered with the official emulator's ids, in order", "—",
+                         f"{same}/{min(len(oa), len(fa))}", "—", "info", ""))
+        add("RSS after vector", ov.get("rss_mib_after"), fv.get("rss_mib_after"), "MiB", False, None, 1)
+        cpu("vector", "vector")
     if "errors" in phases:
         os_, fs = o.get("errors", "statuses") or {}, fl.get("errors", "statuses") or {}
         keys = [k for k in os_ if not k.startswith("_")]

@@ -4,7 +4,7 @@ r"""emubench: emulator-agnostic Firestore REST benchmark harness.
     python emubench.py --cmd 'EMULATOR start --host=127.0.0.1 --port={port}' \
         --label official --out results/official.json all
 
-Phases: startup writes reads bulk query txn triggers errors grpc listen (or "all").
+Phases: startup writes reads bulk query txn triggers errors grpc listen vector (or "all").
 Each phase starts its own emulator from --cmd (bulk+query share one), measures,
 and stops it by PID.  Every figure is printed as `name value unit` and all
 results go to --out as JSON (rewritten after every phase).
@@ -25,7 +25,7 @@ from emuproc import Emulator, assert_loopback_url, host_busy_cpu_s, self_cpu_s  
 from fsrest import Api  # noqa: E402
 
 PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
-          "listen"]
+          "listen", "vector"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_READY = ("http://127.0.0.1:{port}/v1/projects/{project}/databases/(default)"
                  "/documents/_bench/ready")
@@ -239,6 +239,20 @@ def phase_listen(ctx):
     return res
 
 
+def phase_vector(ctx):
+    import vector
+    a = ctx.a
+    with ctx.emulator("vector") as emu:
+        emu.start()
+        api = Api(emu.base, a.project)
+        res = _measured(ctx, emu, lambda: vector.phase_vector(
+            api, n_docs=a.vector_docs, dims=a.vector_dims, categories=a.vector_categories,
+            ingest_cap=a.vector_ingest_cap, repeats=a.vector_repeats, emit=ctx.emit),
+            a.vector_ingest_cap + 600)
+    ctx.emit("rss_mib_after_vector", res.get("rss_mib_after"), "MiB")
+    return res
+
+
 def phase_triggers(ctx):
     import triggers
     a = ctx.a
@@ -337,6 +351,14 @@ def main(argv=None):
     p.add_argument("--listen-writes", type=int, default=500,
                    help="measured sequential writes per listener")
     p.add_argument("--listen-warmup", type=int, default=100)
+    p.add_argument("--vector-docs", type=int, default=100000,
+                   help="documents loaded by the vector phase")
+    p.add_argument("--vector-dims", type=int, default=256, help="dimension of their vectors")
+    p.add_argument("--vector-categories", type=int, default=10,
+                   help="distinct values of the pre-filtered field")
+    p.add_argument("--vector-repeats", type=int, default=50, help="measured findNearest queries")
+    p.add_argument("--vector-ingest-cap", type=float, default=900.0,
+                   help="seconds the vector phase may spend loading")
     p.add_argument("--quick", action="store_true",
                    help="smoke-test sizes (2 startups, 3 s loads, 5k bulk, small queries)")
     a = p.parse_args(argv)
@@ -351,6 +373,7 @@ def main(argv=None):
         a.bulk_slice = a.bulk_slice or 1000
         a.query_repeats, a.trigger_orders = 10, 10
         a.grpc_ops, a.grpc_warmup_ops, a.listen_writes, a.listen_warmup = 3000, 500, 50, 5
+        a.vector_docs, a.vector_repeats, a.vector_ingest_cap = 5000, 20, 120.0
         if a.bulk_docs not in [int(x) for x in a.query_sizes.split(",")]:
             a.query_sizes += f",{a.bulk_docs}"
     a.bulk_slice = a.bulk_slice or 10000
@@ -371,14 +394,15 @@ def main(argv=None):
                 "bulk_slice", "query_sizes", "query_repeats", "txn_clients", "txn_increments",
                 "txn_read", "txn_cap", "txn_backoff", "trigger_orders",
                 "grpc_threads", "grpc_ops", "grpc_warmup_ops", "grpc_cap", "listen_writes",
-                "listen_warmup", "startup_runs", "quick")},
+                "listen_warmup", "startup_runs", "vector_docs", "vector_dims", "vector_categories",
+                "vector_repeats", "vector_ingest_cap", "quick")},
             "notes": dict((kv.split("=", 1) + [""])[:2] if "=" in kv else ("note", kv)
                           for kv in a.note)}
     rep = Report(a.out, meta)
     ctx = Ctx(a, rep)
     simple = {"startup": phase_startup, "writes": phase_writes, "reads": phase_reads,
               "txn": phase_txn, "triggers": phase_triggers, "errors": phase_errors,
-              "grpc": phase_grpc, "listen": phase_listen}
+              "grpc": phase_grpc, "listen": phase_listen, "vector": phase_vector}
     done_bq = False
     for ph in phases:
         if ph in ("bulk", "query") and done_bq:

@@ -23,6 +23,8 @@ public struct QueryPlan: Sendable {
     public var offset: Int
     public var limit: Int?
     public var projection: [FieldPath]?
+    /// A vector search over the documents the rest of the plan selects (`findNearest`).
+    public var nearest: VectorSearch?
     /// Whether the query ordered by `__name__` explicitly.
     var explicitKeyOrder = false
     /// Whether this is a collection group read below a document (a key scan only).
@@ -33,9 +35,6 @@ public struct QueryPlan: Sendable {
 
     /// Validates `query` as run in `database` below `parent`; error texts follow the official emulator.
     public init(_ query: StructuredQuery, database: DatabaseID, parent: ResourcePath) throws(FirestoreError) {
-        if query.hasFindNearest {
-            throw FirestoreError(.unimplemented, "findNearest (vector search) is not supported by this server.")
-        }
         guard query.from.count <= 1 else {
             throw .invalidArgument("StructuredQuery.from cannot have more than one collection selector.")
         }
@@ -69,6 +68,7 @@ public struct QueryPlan: Sendable {
         } else if allDescendants && !parent.isEmpty {
             try Self.validateGroupBelowDocument(self)
         }
+        if query.hasFindNearest { nearest = try Self.nearest(query, orders: orders) }
     }
 
     static func bound(_ cursor: Google_Firestore_V1_Cursor, _ explicitCount: Int, _ orders: [Order], _ database: DatabaseID)

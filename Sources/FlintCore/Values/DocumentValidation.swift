@@ -91,6 +91,10 @@ public enum DocumentValidation {
             return .with { $0.arrayValue = copy }
         case .mapValue(let m):
             try checkDepth(depth, path)
+            if VectorValue.isTagged(m) {
+                // Stored vectors may not hold NaN; query operands (checked without names) may.
+                try VectorValue.validate(m, allowNaN: !checkingName, place: "field \"\(describe(path))\"")
+            }
             var copy = m
             for (k, v) in m.fields {
                 copy.fields[k] = try normalized(v, path: path + [k], depth: depth + 1)

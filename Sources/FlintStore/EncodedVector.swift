@@ -1,0 +1,176 @@
+import FlintCore
+import Foundation
+
+/// Reads the vector at one field path straight out of a document's stored bytes (a protobuf
+/// `MapValue`), without decoding the document: a vector search looks at every candidate's vector
+/// but keeps only a few documents, so most candidates never need decoding.
+///
+/// It answers exactly what `fields.value(at: path)?.vectorDoubles` would, or nil when the bytes
+/// hold anything it does not expect (a repeated key or field, a malformed length): the caller
+/// then decodes the document instead.
+enum EncodedVector {
+    enum Peek: Equatable {
+        /// A vector of numbers is at the path.
+        case vector([Double])
+        /// Nothing, or something other than a vector of numbers, is at the path.
+        case none
+    }
+
+    static func peek(_ path: FieldPath, in blob: Data) -> Peek? {
+        blob.withUnsafeBytes { bytes in
+            var region = Region(bytes: bytes, start: 0, end: bytes.count)
+            for (i, segment) in path.segments.enumerated() {
+                guard let found = region.mapEntry(segment) else { return nil }
+                guard let value = found else { return Peek.none }
+                guard let kind = value.valueKind() else { return nil }
+                guard case .message(6, let map)? = kind else { return Peek.none }
+                if i == path.segments.count - 1 { return map.vector() }
+                region = map
+            }
+            return Peek.none
+        }
+    }
+
+    /// A stretch of protobuf bytes holding the fields of one message.
+    struct Region {
+        let bytes: UnsafeRawBufferPointer
+        let start: Int
+        let end: Int
+
+        enum Field {
+            case varint(Int, UInt64)
+            case fixed64(Int, UInt64)
+            case message(Int, Region)
+            case other(Int)
+        }
+
+        /// Each field in order; nil when the bytes are malformed.
+        func fields(_ body: (Field) -> Bool) -> Bool {
+            var i = start
+            while i < end {
+                guard let tag = varint(&i) else { return false }
+                let number = Int(tag >> 3)
+                switch tag & 7 {
+                case 0:
+                    guard let v = varint(&i) else { return false }
+                    if !body(.varint(number, v)) { return true }
+                case 1:
+                    guard i + 8 <= end else { return false }
+                    var v: UInt64 = 0
+                    for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
+                    i += 8
+                    if !body(.fixed64(number, v)) { return true }
+                case 2:
+                    guard let length = varint(&i), length <= UInt64(end - i) else { return false }
+                    let sub = Region(bytes: bytes, start: i, end: i + Int(length))
+                    i += Int(length)
+                    if !body(.message(number, sub)) { return true }
+                case 5:
+                    guard i + 4 <= end else { return false }
+                    i += 4
+                    if !body(.other(number)) { return true }
+                default:
+                    return false
+                }
+            }
+            return i == end
+        }
+
+        func varint(_ i: inout Int) -> UInt64? {
+            var result: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < end, shift < 64 {
+                let byte = bytes[i]
+                i += 1
+                result |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return result }
+                shift += 7
+            }
+            return nil
+        }
+
+        func equals(_ text: String) -> Bool {
+            var utf8 = text.utf8.makeIterator()
+            for i in start..<end {
+                guard utf8.next() == bytes[i] else { return false }
+            }
+            return utf8.next() == nil
+        }
+
+        /// The value region of the entry `key` of a map (field 1 entries of `key = 1, value = 2`):
+        /// .some(nil) when there is no such entry, nil when unsure.
+        func mapEntry(_ key: String) -> Region?? {
+            var found: Region?
+            var sure = true
+            let wellFormed = fields { field in
+                guard case .message(1, let entry) = field else { return true }
+                var entryKey: Region?
+                var entryValue: Region?
+                let ok = entry.fields { part in
+                    switch part {
+                    case .message(1, let k) where entryKey == nil: entryKey = k
+                    case .message(2, let v) where entryValue == nil: entryValue = v
+                    case .message(1, _), .message(2, _): sure = false
+                    default: break
+                    }
+                    return sure
+                }
+                guard ok, sure else {
+                    sure = false
+                    return false
+                }
+                if let entryKey, entryKey.equals(key) {
+                    if found != nil {
+                        sure = false
+                        return false
+                    }
+                    // An entry without a value holds a value of no kind.
+                    found = entryValue ?? Region(bytes: bytes, start: entry.end, end: entry.end)
+                }
+                return true
+            }
+            guard wellFormed, sure else { return nil }
+            return .some(found)
+        }
+
+        /// The one field a `Value` sets (its oneof), or nil when it sets several.
+        func valueKind() -> Field?? {
+            var kind: Field?
+            var single = true
+            let wellFormed = fields { field in
+                if kind != nil { single = false }
+                kind = field
+                return single
+            }
+            guard wellFormed, single else { return nil }
+            return .some(kind)
+        }
+
+        /// Reads this map as a vector: `__type__` is "__vector__" and `value` an array of numbers.
+        func vector() -> Peek? {
+            guard let type = mapEntry("__type__"), let value = mapEntry("value") else { return nil }
+            guard let typeRegion = type, let typeKind = typeRegion.valueKind() else { return type == nil ? Peek.none : nil }
+            guard case .message(17, let text)? = typeKind, text.equals("__vector__") else { return Peek.none }
+            guard let valueRegion = value, let valueKind = valueRegion.valueKind() else { return value == nil ? Peek.none : nil }
+            guard case .message(9, let array)? = valueKind else { return Peek.none }
+            var out: [Double] = []
+            var sure = true
+            var numbers = true
+            let wellFormed = array.fields { field in
+                guard case .message(1, let element) = field else { return true }
+                guard let kind = element.valueKind() else {
+                    sure = false
+                    return false
+                }
+                switch kind {
+                case .fixed64(3, let bits)?: out.append(Double(bitPattern: bits))
+                case .varint(2, let v)?: out.append(Double(Int64(bitPattern: v)))
+                default: numbers = false
+                }
+                return numbers
+            }
+            guard wellFormed, sure else { return nil }
+            return numbers ? .vector(out) : Peek.none
+        }
+    }
+}

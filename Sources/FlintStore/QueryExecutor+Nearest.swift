@@ -1,0 +1,116 @@
+import FlintCore
+
+extension StoreReader {
+    /// `findNearest`: the query's filters choose an index range as for any query, its candidates
+    /// are read one row at a time, and a bounded heap keeps only the nearest `limit`, so the
+    /// memory a search holds does not grow with the collection. A candidate's vector is read
+    /// from its stored bytes; only one that may be kept is decoded and judged in full.
+    func nearest(_ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats) throws
+        -> [DocumentSnapshot]
+    {
+        guard let search = plan.nearest else { return [] }
+        var selection = NearestSelection(plan: plan, database: database)
+        try forEachCandidate(plan, database: database, parent: parent, stats: &stats) { stored in
+            if let peek = EncodedVector.peek(search.field, in: stored.blob) {
+                guard case .vector(let vector) = peek, let distance = search.distance(of: vector),
+                    selection.mightKeep(distance: distance)
+                else { return }
+            }
+            selection.offer(try stored.decoded())
+        }
+        return selection.results
+    }
+
+    /// Calls `body` with every document the plan's access paths yield (each once, in no
+    /// particular order, as stored); the caller judges them. With `limit == 0` it only plans.
+    func forEachCandidate(
+        _ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats,
+        _ body: (StoredDocument) throws -> Void
+    ) throws {
+        guard let collectionID = plan.collectionID else {
+            let paths = try kindlessPaths(plan, database: database, parent: parent)
+            stats.indexEntriesRead += paths.count
+            stats.indexesUsed.append(Self.describe(.keyScan, plan: plan))
+            if plan.limit == 0 { return }
+            try load(paths, database: database, stats: &stats, body)
+            return
+        }
+        let sources = try querySources(collectionID, plan: plan, database: database, parent: parent, stats: &stats)
+        let conjuncts = plan.filter?.disjuncts ?? [[]]
+        if conjuncts.count == 1 && sources.count == 1 {
+            let source = sources[0]
+            let path = try chooseAccessPath(conjuncts[0], plan: plan, source: source, stats: &stats)
+            if plan.limit == 0 { return }
+            try walk(path, source: source, stats: &stats, body)
+            return
+        }
+        // Several AND-groups or scopes can yield a document more than once: gather paths first.
+        var candidates = Set<ResourcePath>()
+        for source in sources {
+            for conjunct in conjuncts {
+                let path = try chooseAccessPath(conjunct, plan: plan, source: source, stats: &stats)
+                if plan.limit == 0 { continue }
+                try collect(path, plan: plan, source: source, into: &candidates, stats: &stats)
+            }
+        }
+        if plan.limit == 0 { return }
+        try load(candidates, database: database, stats: &stats, body)
+    }
+
+    /// Streams one access path of one source, loading each document as its index entry comes.
+    func walk(
+        _ path: AccessPath, source: QuerySource, stats: inout QueryStats, _ body: (StoredDocument) throws -> Void
+    ) throws {
+        var documentsRead = 0
+        defer { stats.documentsRead += documentsRead }
+        switch path {
+        case .keyScan:
+            guard case .collection(let collection) = source.kind else {
+                var paths = Set<ResourcePath>()
+                stats.indexEntriesRead += try scanDocumentsOfGroup(source, into: &paths)
+                try load(paths, database: source.database, stats: &stats, body)
+                return
+            }
+            stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: false) { id in
+                let docPath = collection.appending(id)
+                if let doc = try storedDocument(scope: source.scope, id: id, path: docPath) {
+                    documentsRead += 1
+                    try body(doc)
+                }
+                return true
+            }
+        case .index(let field, let ranges, _):
+            // One document can sit in several ranges (array-contains-any); within one range, once.
+            var seen = Set<[UInt8]>()
+            for range in ranges {
+                stats.indexEntriesRead += try scanIndex(scope: source.scope, field: field, range: range, descending: false) {
+                    _, doc in
+                    let docPath = source.path(of: doc)
+                    guard source.includes(docPath), ranges.count == 1 || seen.insert(doc).inserted,
+                        let loaded = try loadStoredDocument(source, doc, docPath)
+                    else { return true }
+                    documentsRead += 1
+                    try body(loaded)
+                    return true
+                }
+            }
+        }
+    }
+
+    func loadStoredDocument(_ source: QuerySource, _ doc: [UInt8], _ path: ResourcePath) throws -> StoredDocument? {
+        switch source.kind {
+        case .collection: try storedDocument(scope: source.scope, id: path.lastSegment, path: path)
+        case .group: try storedDocument(source.database, path)
+        }
+    }
+
+    func load(
+        _ paths: Set<ResourcePath>, database: DatabaseID, stats: inout QueryStats, _ body: (StoredDocument) throws -> Void
+    ) throws {
+        for path in paths {
+            guard let doc = try storedDocument(database, path) else { continue }
+            stats.documentsRead += 1
+            try body(doc)
+        }
+    }
+}
