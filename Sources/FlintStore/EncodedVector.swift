@@ -17,18 +17,20 @@ enum EncodedVector {
     }
 
     static func peek(_ path: FieldPath, in blob: Data) -> Peek? {
-        blob.withUnsafeBytes { bytes in
-            var region = Region(bytes: bytes, start: 0, end: bytes.count)
-            for (i, segment) in path.segments.enumerated() {
-                guard let found = region.mapEntry(segment) else { return nil }
-                guard let value = found else { return Peek.none }
-                guard let kind = value.valueKind() else { return nil }
-                guard case .message(6, let map)? = kind else { return Peek.none }
-                if i == path.segments.count - 1 { return map.vector() }
-                region = map
-            }
-            return Peek.none
+        blob.withUnsafeBytes { peek(path, in: $0) }
+    }
+
+    static func peek(_ path: FieldPath, in bytes: UnsafeRawBufferPointer) -> Peek? {
+        var region = Region(bytes: bytes, start: 0, end: bytes.count)
+        for (i, segment) in path.segments.enumerated() {
+            guard let found = region.mapEntry(segment) else { return nil }
+            guard let value = found else { return Peek.none }
+            guard let kind = value.valueKind() else { return nil }
+            guard case .message(6, let map)? = kind else { return Peek.none }
+            if i == path.segments.count - 1 { return map.vector() }
+            region = map
         }
+        return Peek.none
     }
 
     /// A stretch of protobuf bytes holding the fields of one message.
@@ -153,24 +155,47 @@ enum EncodedVector {
             guard case .message(17, let text)? = typeKind, text.equals("__vector__") else { return Peek.none }
             guard let valueRegion = value, let valueKind = valueRegion.valueKind() else { return value == nil ? Peek.none : nil }
             guard case .message(9, let array)? = valueKind else { return Peek.none }
+            return array.numbers()
+        }
+
+        /// The elements of an `ArrayValue` as numbers, or `.none` when one is not a number.
+        func numbers() -> Peek? {
             var out: [Double] = []
-            var sure = true
-            var numbers = true
-            let wellFormed = array.fields { field in
-                guard case .message(1, let element) = field else { return true }
-                guard let kind = element.valueKind() else {
-                    sure = false
-                    return false
+            out.reserveCapacity((end - start) / 11)
+            var i = start
+            while i < end {
+                // Nearly every element is `0A 09 19` + 8 bytes: a Value holding only a double.
+                if i + 11 <= end, bytes[i] == 0x0A, bytes[i + 1] == 0x09, bytes[i + 2] == 0x19 {
+                    let bits = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 3, as: UInt64.self))
+                    out.append(Double(bitPattern: bits))
+                    i += 11
+                    continue
                 }
-                switch kind {
-                case .fixed64(3, let bits)?: out.append(Double(bitPattern: bits))
-                case .varint(2, let v)?: out.append(Double(Int64(bitPattern: v)))
-                default: numbers = false
+                guard let tag = varint(&i) else { return nil }
+                switch tag & 7 {
+                case 2:
+                    guard let length = varint(&i), length <= UInt64(end - i) else { return nil }
+                    let element = Region(bytes: bytes, start: i, end: i + Int(length))
+                    i += Int(length)
+                    guard tag >> 3 == 1 else { continue }
+                    guard let kind = element.valueKind() else { return nil }
+                    switch kind {
+                    case .fixed64(3, let bits)?: out.append(Double(bitPattern: bits))
+                    case .varint(2, let v)?: out.append(Double(Int64(bitPattern: v)))
+                    default: return Peek.none
+                    }
+                case 0:
+                    guard varint(&i) != nil else { return nil }
+                case 1:
+                    i += 8
+                case 5:
+                    i += 4
+                default:
+                    return nil
                 }
-                return numbers
+                if i > end { return nil }
             }
-            guard wellFormed, sure else { return nil }
-            return numbers ? .vector(out) : Peek.none
+            return .vector(out)
         }
     }
 }

@@ -11,7 +11,7 @@ extension StoreReader {
         guard let search = plan.nearest else { return [] }
         var selection = NearestSelection(plan: plan, database: database)
         try forEachCandidate(plan, database: database, parent: parent, stats: &stats) { stored in
-            if let peek = EncodedVector.peek(search.field, in: stored.blob) {
+            if let peek = EncodedVector.peek(search.field, in: stored.fields) {
                 guard case .vector(let vector) = peek, let distance = search.distance(of: vector),
                     selection.mightKeep(distance: distance)
                 else { return }
@@ -22,10 +22,10 @@ extension StoreReader {
     }
 
     /// Calls `body` with every document the plan's access paths yield (each once, in no
-    /// particular order, as stored); the caller judges them. With `limit == 0` it only plans.
+    /// particular order, as stored rows); the caller judges them. With `limit == 0` it only plans.
     func forEachCandidate(
         _ plan: QueryPlan, database: DatabaseID, parent: ResourcePath, stats: inout QueryStats,
-        _ body: (StoredDocument) throws -> Void
+        _ body: (StoredRow) throws -> Void
     ) throws {
         guard let collectionID = plan.collectionID else {
             let paths = try kindlessPaths(plan, database: database, parent: parent)
@@ -59,7 +59,7 @@ extension StoreReader {
 
     /// Streams one access path of one source, loading each document as its index entry comes.
     func walk(
-        _ path: AccessPath, source: QuerySource, stats: inout QueryStats, _ body: (StoredDocument) throws -> Void
+        _ path: AccessPath, source: QuerySource, stats: inout QueryStats, _ body: (StoredRow) throws -> Void
     ) throws {
         var documentsRead = 0
         defer { stats.documentsRead += documentsRead }
@@ -72,10 +72,9 @@ extension StoreReader {
                 return
             }
             stats.indexEntriesRead += try scanDocumentIDs(scope: source.scope, descending: false) { id in
-                let docPath = collection.appending(id)
-                if let doc = try storedDocument(scope: source.scope, id: id, path: docPath) {
+                try withStoredRow(scope: source.scope, id: id, path: collection.appending(id)) { row in
                     documentsRead += 1
-                    try body(doc)
+                    try body(row)
                 }
                 return true
             }
@@ -86,31 +85,35 @@ extension StoreReader {
                 stats.indexEntriesRead += try scanIndex(scope: source.scope, field: field, range: range, descending: false) {
                     _, doc in
                     let docPath = source.path(of: doc)
-                    guard source.includes(docPath), ranges.count == 1 || seen.insert(doc).inserted,
-                        let loaded = try loadStoredDocument(source, doc, docPath)
-                    else { return true }
-                    documentsRead += 1
-                    try body(loaded)
+                    guard source.includes(docPath), ranges.count == 1 || seen.insert(doc).inserted else { return true }
+                    try withStoredRow(source, docPath) { row in
+                        documentsRead += 1
+                        try body(row)
+                    }
                     return true
                 }
             }
         }
     }
 
-    func loadStoredDocument(_ source: QuerySource, _ doc: [UInt8], _ path: ResourcePath) throws -> StoredDocument? {
+    /// `withStoredRow` for a document a source's index entry names.
+    func withStoredRow(_ source: QuerySource, _ path: ResourcePath, _ body: (StoredRow) throws -> Void) throws {
         switch source.kind {
-        case .collection: try storedDocument(scope: source.scope, id: path.lastSegment, path: path)
-        case .group: try storedDocument(source.database, path)
+        case .collection: _ = try withStoredRow(scope: source.scope, id: path.lastSegment, path: path, body)
+        case .group: _ = try withStoredRow(source.database, path, body)
         }
     }
 
     func load(
-        _ paths: Set<ResourcePath>, database: DatabaseID, stats: inout QueryStats, _ body: (StoredDocument) throws -> Void
+        _ paths: Set<ResourcePath>, database: DatabaseID, stats: inout QueryStats, _ body: (StoredRow) throws -> Void
     ) throws {
+        var documentsRead = 0
+        defer { stats.documentsRead += documentsRead }
         for path in paths {
-            guard let doc = try storedDocument(database, path) else { continue }
-            stats.documentsRead += 1
-            try body(doc)
+            try withStoredRow(database, path) { row in
+                documentsRead += 1
+                try body(row)
+            }
         }
     }
 }

@@ -70,27 +70,32 @@ public struct StoreReader {
 
     /// The document `id` of a known collection scope.
     func document(scope: Int64, id: String, path: ResourcePath) throws -> DocumentSnapshot? {
-        try storedDocument(scope: scope, id: id, path: path)?.decoded()
+        try withStoredRow(scope: scope, id: id, path: path) { try $0.decoded() }
     }
 
-    /// The document `id` of a known collection scope as stored, its fields not yet decoded.
-    func storedDocument(scope: Int64, id: String, path: ResourcePath) throws -> StoredDocument? {
-        var found: StoredDocument?
-        try RawStatement(db, "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?").run { b in
+    /// Calls `body` with the row of document `id` of a known collection scope, its fields not yet
+    /// copied out of SQLite; nil when there is no such document.
+    func withStoredRow<T>(scope: Int64, id: String, path: ResourcePath, _ body: (StoredRow) throws -> T) throws -> T? {
+        var result: T?
+        _ = try RawStatement(db, "SELECT create_time, update_time, fields FROM documents WHERE scope = ? AND id = ?").scan { b in
             b.bind(scope)
             b.bind(id)
         } row: { h in
-            found = StoredDocument(
-                path: path, createTime: sqlite3_column_int64(h, 0), updateTime: sqlite3_column_int64(h, 1),
-                blob: RawStatement.blob(h, 2))
+            let count = Int(sqlite3_column_bytes(h, 2))
+            let bytes = count > 0 ? sqlite3_column_blob(h, 2).map { UnsafeRawBufferPointer(start: $0, count: count) } : nil
+            result = try body(
+                StoredRow(
+                    path: path, createTime: sqlite3_column_int64(h, 0), updateTime: sqlite3_column_int64(h, 1),
+                    fields: bytes ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+            return false
         }
-        return found
+        return result
     }
 
-    /// The document at `path` as stored, or nil.
-    func storedDocument(_ database: DatabaseID, _ path: ResourcePath) throws -> StoredDocument? {
+    /// `withStoredRow` for the document at `path`.
+    func withStoredRow<T>(_ database: DatabaseID, _ path: ResourcePath, _ body: (StoredRow) throws -> T) throws -> T? {
         guard let scope = try collectionScope(database, path.parent) else { return nil }
-        return try storedDocument(scope: scope, id: path.lastSegment, path: path)
+        return try withStoredRow(scope: scope, id: path.lastSegment, path: path, body)
     }
 
     /// Documents of one collection in id order, starting after `afterID`, at most `limit`.
