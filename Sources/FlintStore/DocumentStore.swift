@@ -42,9 +42,6 @@ public final class DocumentStore: Sendable {
             try db.execute(sql: durable ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = OFF")
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // Readers map the file instead of copying each page in with a read call: a scan over
-            // many rows larger than the page cache (vector search) spent a third of its time there.
-            try db.execute(sql: "PRAGMA mmap_size = 4294967296")
             // Random index inserts dirty many pages per commit; checkpointing less often lets a
             // page changed by several commits be copied back once.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
