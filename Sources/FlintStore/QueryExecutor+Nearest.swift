@@ -44,15 +44,7 @@ extension StoreReader {
             try walk(path, source: source, stats: &stats, body)
             return
         }
-        // Several AND-groups or scopes can yield a document more than once: gather paths first.
-        var candidates = Set<ResourcePath>()
-        for source in sources {
-            for conjunct in conjuncts {
-                let path = try chooseAccessPath(conjunct, plan: plan, source: source, stats: &stats)
-                if plan.limit == 0 { continue }
-                try collect(path, plan: plan, source: source, into: &candidates, stats: &stats)
-            }
-        }
+        let candidates = try candidates(conjuncts, sources: sources, plan: plan, stats: &stats)
         if plan.limit == 0 { return }
         try load(candidates, database: database, stats: &stats, body)
     }

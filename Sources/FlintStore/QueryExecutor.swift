@@ -105,6 +105,15 @@ extension StoreReader {
             try collect(path, plan: plan, source: source, into: &candidates, stats: &stats)
             return try finish(candidates, plan: plan, database: database, stats: &stats)
         }
+        let candidates = try candidates(conjuncts, sources: sources, plan: plan, stats: &stats)
+        return try finish(candidates, plan: plan, database: database, stats: &stats)
+    }
+
+    /// The documents every AND-group's access path yields in every source, each once (several
+    /// groups or scopes can yield one document more than once). With `limit == 0` it only plans.
+    func candidates(_ conjuncts: [[Filter]], sources: [QuerySource], plan: QueryPlan, stats: inout QueryStats) throws
+        -> Set<ResourcePath>
+    {
         var candidates = Set<ResourcePath>()
         for source in sources {
             for conjunct in conjuncts {
@@ -113,7 +122,7 @@ extension StoreReader {
                 try collect(path, plan: plan, source: source, into: &candidates, stats: &stats)
             }
         }
-        return try finish(candidates, plan: plan, database: database, stats: &stats)
+        return candidates
     }
 
     /// The collection (and, for a collection group, the group scope) a query reads.
