@@ -9,8 +9,9 @@ import Hummingbird
 extension RouterGroup<FlintRequestContext> {
     func addTriggerRoutes(_ runtime: TriggerRuntime) {
         put("projects/{project}/triggers/{key}") { request, context in
-            try await TriggerRegistration.registerLegacy(
-                runtime, body: try await request.jsonObject(), project: try context.parameters.require("project"),
+            let body = try await request.jsonObject()
+            try TriggerRegistration.registerLegacy(
+                runtime, body: body, project: try context.parameters.require("project"),
                 key: try context.parameters.require("key"))
             return EmulatorJSON.empty
         }
