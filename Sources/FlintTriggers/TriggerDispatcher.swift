@@ -199,7 +199,8 @@ extension TriggerDispatcher {
                 let outcome = await deliver(event)
                 if Task.isCancelled, outcome.error != nil { return }
                 let retry = outcome.error != nil && shouldRetry(event)
-                history.add(outcome.run(status: outcome.error == nil ? .succeeded : (retry ? .retrying : .failed)))
+                history.add(
+                    outcome.run(status: outcome.error == nil ? .succeeded : (retry ? .retrying : .failed)), event: event)
                 guard retry else { break }
                 // Waiting to retry keeps the lane (order per document) but frees the slot.
                 state.withLock { $0.running -= 1 }
