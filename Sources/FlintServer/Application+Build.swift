@@ -69,7 +69,10 @@ func buildRouter(
     emulator.get("ready") { _, _ in EmulatorJSON.text("Ok\n") }
     emulator.addDatabaseRoutes(service: service)
     emulator.addTriggerRoutes(triggers)
-    for e in extensions { e.addRoutes(to: emulator) }
+    for e in extensions {
+        e.addRoutes(to: emulator)
+        e.addRootRoutes(to: router)
+    }
     return router
 }
 

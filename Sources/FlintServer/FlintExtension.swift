@@ -14,11 +14,14 @@ public protocol FlintExtension: Sendable {
     func install(on runtime: TriggerRuntime) throws -> [any Service]
     /// Adds its routes to the `/emulator/v1` group.
     func addRoutes(to emulator: RouterGroup<FlintRequestContext>)
+    /// Adds routes outside `/emulator/v1` (a page of its own).
+    func addRootRoutes(to router: Router<FlintRequestContext>)
 }
 
 extension FlintExtension {
     public var indexExemptions: IndexExemptions { IndexExemptions() }
     public func addRoutes(to emulator: RouterGroup<FlintRequestContext>) {}
+    public func addRootRoutes(to router: Router<FlintRequestContext>) {}
 }
 
 /// The request context of every Flint route.

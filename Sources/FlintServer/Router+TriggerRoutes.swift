@@ -39,6 +39,7 @@ extension RouterGroup<FlintRequestContext> {
             return try EmulatorJSON.response(
                 RunList(runs: runtime.runs(limit: limit, trigger: request.query("trigger")).map(RunView.init)))
         }
+        addTriggerRunRoutes(runtime)
         post("triggers:pause") { _, _ in
             runtime.pause()
             return try EmulatorJSON.response(runtime.activity)
@@ -139,7 +140,9 @@ private struct TriggerView: Encodable {
 
 private struct RunList: Encodable { var runs: [RunView] }
 
-private struct RunView: Encodable {
+struct RunView: Encodable {
+    var id: Int64
+    var replayOf: Int64?
     var trigger, eventId, eventType, document, status, startTime: String
     var attempts, depth: Int
     var durationMs: Double
@@ -147,6 +150,8 @@ private struct RunView: Encodable {
     var writes: [String]
 
     init(_ r: TriggerRun) {
+        id = r.id
+        replayOf = r.replayOf
         trigger = r.trigger
         eventId = r.eventID
         eventType = r.kind.rawValue
