@@ -125,10 +125,21 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // Flint's own page at /ui/ (HTML, CSS and JavaScript resources) and the emulator routes it reads.
+        .target(
+            name: "FlintUI",
+            dependencies: [
+                "FlintCore", "FlintProto", "FlintService", "FlintTriggers", "FlintREST", "FlintServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Page")],
+            swiftSettings: swift6
+        ),
         .executableTarget(
             name: "flint",
             dependencies: [
-                "FlintCore", "FlintServer", "FlintTriggers", "FlintEngine",
+                "FlintCore", "FlintServer", "FlintTriggers", "FlintEngine", "FlintUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,6 +168,16 @@ let package = Package(
                 "FlintEngine", "FlintCore", "FlintProto", "FlintServer", "FlintTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swift6),
+        .testTarget(
+            name: "FlintUITests",
+            dependencies: [
+                "FlintUI", "FlintServer", "FlintCore", "FlintTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swift6),
         .testTarget(

@@ -3,6 +3,7 @@ import FlintCore
 import FlintEngine
 import FlintServer
 import FlintTriggers
+import FlintUI
 import Foundation
 import Hummingbird
 import Logging
@@ -121,13 +122,29 @@ struct Start: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
-        if !noEngine { configuration.extensions.append(try engine(logger: logger)) }
+        var dimensions = DashboardDimensions()
+        if !noEngine {
+            let engine = try engine(logger: logger)
+            configuration.extensions.append(engine)
+            dimensions = engine.rules.dashboardDimensions
+        }
+        configuration.extensions.append(FlintUI(dimensions: dimensions))
+        if !Self.isLoopback(host) {
+            logger.warning(
+                "Listening on \(host), beyond this machine: the page at /ui/ and the /emulator/v1 endpoints take no credentials; anyone who reaches the port can read, change and delete every document.")
+        }
         let app = try await buildApplication(configuration, logger: logger) { port in
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n"
+            let lines =
+                "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\nFlint UI: http://\(shown)/ui/\n"
             FileHandle.standardOutput.write(Data(lines.utf8))
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// Whether `host` is reachable from this machine only.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// The engine with its rules: `--engine-rules`, else `rules/engine.json` when present, else the
