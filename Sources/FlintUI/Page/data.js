@@ -5,6 +5,7 @@ import { api, dbPath, docsURL, every, fmt, h, link, state, toast } from "/ui/app
 import { TYPES, brief, editText, filterValue, parseValue, show, typeOf } from "/ui/values.js";
 
 const PAGE = 50;
+const PREVIEW_FIRST = ["name", "title", "label", "customerPhone", "internalStatus", "status", "total", "template"];
 const OPS = [["EQUAL", "=="], ["NOT_EQUAL", "!="], ["LESS_THAN", "<"], ["LESS_THAN_OR_EQUAL", "<="], ["GREATER_THAN", ">"],
   ["GREATER_THAN_OR_EQUAL", ">="], ["ARRAY_CONTAINS", "array-contains"], ["IN", "in"], ["ARRAY_CONTAINS_ANY", "array-contains-any"],
   ["NOT_IN", "not-in"], ["IS_NULL", "is null"], ["IS_NOT_NULL", "is not null"]];
@@ -126,7 +127,9 @@ async function refreshList(panel, collection, force = false) {
   const items = docs.map((d) => {
     const path = d.name.split("/documents/")[1];
     const id = path.split("/").pop();
-    const fields = Object.entries(d.fields || {}).sort(([a], [b]) => a.localeCompare(b));
+    // Fields that usually name a document come first in its preview.
+    const rank = (k) => { const i = PREVIEW_FIRST.indexOf(k); return i < 0 ? PREVIEW_FIRST.length : i; };
+    const fields = Object.entries(d.fields || {}).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
     const preview = fields.slice(0, 3).map(([k, v]) => `${k}: ${brief(v)}`).join(" · ");
     return h("li", {}, h("a", { href: to({ c: collection, doc: path }), "aria-current": String(path === current) },
       h("span", { className: "mono" }, id), h("span", { className: "preview" }, preview)));
@@ -176,8 +179,8 @@ async function renderDocument(panel, path, quiet = false) {
     h("table", { className: "fields" }, h("caption", {}, `${fields.length} fields`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "field"), h("th", { scope: "col" }, "value"))),
       h("tbody", {}, fields.map(([k, v]) => h("tr", { "data-field": k }, h("th", { scope: "row", className: "mono" }, k), h("td", {}, show(v)))))),
-    subcollections.length ? [h("h3", {}, "Subcollections"), h("ul", { className: "tree" }, subcollections.map((c) =>
-      h("li", {}, h("a", { href: to({ c: c.path }) }, h("span", {}, c.id), h("span", { className: "count" }, fmt(c.count))))))] : []);
+    ...(subcollections.length ? [h("h3", {}, "Subcollections"), h("ul", { className: "tree", "aria-label": "Subcollections" }, subcollections.map((c) =>
+      h("li", {}, h("a", { href: to({ c: c.path }) }, h("span", {}, c.id), h("span", { className: "count" }, fmt(c.count))))))] : []));
 }
 
 /** The typed editor: one row per field (name, type, value); saving replaces the document's fields. */
@@ -316,7 +319,7 @@ async function runQuery(collection, spec, panel) {
     h("p", { className: "mono" }, `${collection}${describe ? " where " + describe : ""}${spec.order ? ` order by ${spec.order.field} ${spec.order.direction.toLowerCase()}` : ""} limit ${spec.limit}`),
     h("h3", {}, "Explain"),
     h("div", { className: "metrics", id: "explain" },
-      h("div", {}, "indexes used", h("b", {}, (metrics.planSummary?.indexesUsed || []).map((i) => JSON.stringify(i)).join("; ") || "—")),
+      h("div", {}, "indexes used", h("b", {}, (metrics.planSummary?.indexesUsed || []).map((i) => i.properties ? `${i.properties} · ${i.query_scope || ""}` : JSON.stringify(i)).join("; ") || "—")),
       h("div", {}, "results returned", h("b", {}, stats.resultsReturned ?? "—")),
       h("div", {}, "read operations", h("b", {}, stats.readOperations ?? "—")),
       h("div", {}, "execution time", h("b", {}, stats.executionDuration ?? "—")),

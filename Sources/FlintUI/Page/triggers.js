@@ -8,9 +8,9 @@ let openRun = null;
 export async function triggersView(main, params) {
   openRun = params.get("run") ? Number(params.get("run")) : openRun;
   const registered = h("div", { className: "panel" });
-  const runs = h("div", { className: "panel" });
+  const runs = h("div", {});
   const detail = h("div", { className: "panel", id: "run-detail" });
-  main.append(h("h2", {}, "Triggers"), registered, h("div", { className: "grid2" }, runs, detail));
+  main.append(h("h2", {}, "Triggers"), registered, h("div", { className: "split" }, h("div", { className: "panel scroll" }, runs), detail));
   if (openRun) await showRun(detail, openRun);
   else detail.append(h("p", { className: "muted" }, "Choose a run to see its event."));
   every(1500, async () => {
@@ -54,7 +54,7 @@ async function renderRuns(panel, detail) {
       h("td", { className: "mono" }, r.startTime.slice(11, 23)), h("td", { className: "mono" }, r.trigger), h("td", {}, r.eventType),
       h("td", { className: "mono" }, r.document.split("/documents/")[1] || r.document),
       h("td", {}, h("span", { className: `badge ${r.status}` }, r.status), r.replayOf ? h("span", { className: "muted" }, ` replay of #${r.replayOf}`) : "",
-        r.error ? h("div", { className: "error mono" }, r.error.slice(0, 160)) : ""),
+        r.error ? h("div", { className: "error mono clip", title: r.error }, r.error) : ""),
       h("td", { className: "num" }, r.attempts), h("td", { className: "num" }, fmt(r.durationMs)), h("td", { className: "num" }, r.writes.length))))));
 }
 
