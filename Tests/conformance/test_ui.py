@@ -194,6 +194,33 @@ def test_browse_to_a_customer_edit_a_field_and_read_it_back_over_rest(page, flin
     assert fields["name"] == {"stringValue": "Rohit Verma"} and fields["trustScore"].keys() == {"integerValue"}
 
 
+def test_an_open_document_follows_writes_made_elsewhere(page, flint):
+    open_view(page, flint, "data", c="customers", doc=f"customers/{ROHIT}")
+    notes = page.locator('#detail tr[data-field="notes"] .val')
+    notes.wait_for()
+    requests.patch(doc_url(flint, f"customers/{ROHIT}"), params={"updateMask.fieldPaths": "notes"},
+                   json={"fields": {"notes": {"stringValue": "Called back on Tuesday"}}}, timeout=10).raise_for_status()
+    expect(notes).to_have_text("Called back on Tuesday")
+
+
+def test_views_are_reachable_by_keyboard(page, flint):
+    open_view(page, flint, "data")
+    page.locator("#tab-data").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-triggers")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#tab-triggers")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#tab-data")).to_have_attribute("aria-selected", "true")
+    # Every form control the views show has an accessible name.
+    for view in ("data", "triggers", "crm"):
+        open_view(page, flint, view, c="customers")
+        page.locator("main .panel").first.wait_for()
+        controls = page.locator("main :is(input, select, textarea)").count()
+        named = page.locator("main :is(input, select, textarea)[aria-label], "
+                             "main label :is(input, select, textarea):not([aria-label])").count()
+        assert controls == named, view
+
+
 def test_a_typing_mistake_is_named_and_nothing_is_written(page, flint):
     open_view(page, flint, "data", c="customers", doc=f"customers/{ROHIT}")
     page.locator("#detail").get_by_role("button", name="Edit").click()
