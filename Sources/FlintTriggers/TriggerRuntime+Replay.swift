@@ -17,11 +17,13 @@ extension TriggerRuntime {
     /// the per-document order and the pause of ordinary delivery, and not retried.
     public func replay(run id: Int64) async throws -> TriggerRun {
         guard let recorded = history.recorded(id) else {
-            throw FirestoreError(.notFound, "Trigger run \(id) is not in the run history (it keeps the last \(history.capacity) runs).")
+            throw FirestoreError(
+                .notFound, "Trigger run \(id) is not in the run history (it keeps the last \(history.capacity) runs).")
         }
         guard var event = recorded.event else {
             throw FirestoreError(
-                .failedPrecondition, "Trigger run \(id) delivered no event (status \(recorded.run.status.rawValue)); there is nothing to replay.")
+                .failedPrecondition,
+                "Trigger run \(id) delivered no event (status \(recorded.run.status.rawValue)); there is nothing to replay.")
         }
         guard registry[event.trigger] != nil else {
             throw FirestoreError(.failedPrecondition, "Trigger \(event.trigger) of run \(id) is no longer registered.")

@@ -115,7 +115,7 @@ extension FlintUI {
             return .with {
                 $0.fieldFilter = .with {
                     $0.field = .with { $0.fieldPath = f.field }
-                    $0.op = Google_Firestore_V1_StructuredQuery.FieldFilter.Operator(rawValue: Self.operatorNumber(f.op)) ?? .equal
+                    $0.op = .init(rawValue: Self.operatorNumber(f.op)) ?? .equal
                     if let v = f.value { $0.value = v.proto }
                 }
             }

@@ -131,12 +131,19 @@ struct Start: AsyncParsableCommand {
         configuration.extensions.append(FlintUI(dimensions: dimensions))
         if !Self.isLoopback(host) {
             logger.warning(
-                "Listening on \(host), beyond this machine: the page at /ui/ and the /emulator/v1 endpoints take no credentials; anyone who reaches the port can read, change and delete every document.")
+                """
+                Listening on \(host), beyond this machine: the page at /ui/ and the /emulator/v1 endpoints take no \
+                credentials; anyone who reaches the port can read, change and delete every document.
+                """)
         }
         let app = try await buildApplication(configuration, logger: logger) { port in
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            let lines =
-                "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\nFlint UI: http://\(shown)/ui/\n"
+            let lines = """
+                export FIRESTORE_EMULATOR_HOST=\(shown)
+                Flint ready on \(shown) (REST and gRPC, \(store))
+                Flint UI: http://\(shown)/ui/
+
+                """
             FileHandle.standardOutput.write(Data(lines.utf8))
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
