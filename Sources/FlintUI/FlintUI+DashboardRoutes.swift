@@ -36,11 +36,21 @@ extension FlintUI {
             regions: [], flags: [], orderStatuses: [], couriers: [], approvals: [], notificationStatuses: [], unlisted: [:])
         report.segments = try await breakdown("customers", "customerSegment", d.segments)
         report.tiers = try await breakdown("customers", "loyaltyTier", d.tiers)
+        // A bucket [from, to) is counted as count(≥ from) − count(≥ to): a single bound is counted
+        // from the index alone, two bounds on one field read every candidate. Its filters still say
+        // both bounds, the query that lists exactly its customers.
+        var atLeast: [Int: Int] = [:]
+        for (from, _) in d.trustBuckets {
+            let bound = DashboardFilter(field: "trustScore", op: "GREATER_THAN_OR_EQUAL", value: .integer(from))
+            atLeast[from] = try await number(database, "customers", "", [bound]).count
+        }
         for (from, to) in d.trustBuckets {
             var filters = [DashboardFilter(field: "trustScore", op: "GREATER_THAN_OR_EQUAL", value: .integer(from))]
             if let to { filters.append(.init(field: "trustScore", op: "LESS_THAN", value: .integer(to))) }
             let label = to.map { "\(from)–\($0 - 1)" } ?? "\(from)+"
-            report.trustScores.append(try await number(database, "customers", label, filters))
+            let count = atLeast[from, default: 0] - (to.map { atLeast[$0] ?? 0 } ?? 0)
+            report.trustScores.append(
+                DashboardNumber(label: label, collection: "customers", filters: filters, count: max(0, count)))
         }
         // Regions with customers only: the rules name many more than a store usually holds.
         let regions = try await breakdown("customers", "region", dimensions.regions, sums: ["totalSpent", "lifetimeValue"])
