@@ -253,6 +253,29 @@ def test_add_a_document_then_delete_a_collection_recursively(page, flint):
         assert requests.get(doc_url(flint, path), timeout=10).status_code == 404
 
 
+def test_delete_a_document(page, flint):
+    requests.patch(doc_url(flint, "scratch2/gone"), json={"fields": {"a": {"integerValue": "1"}}}, timeout=10).raise_for_status()
+    open_view(page, flint, "data", c="scratch2", doc="scratch2/gone")
+    page.locator('#detail tr[data-field="a"]').wait_for()
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#detail").get_by_role("button", name="Delete").click()
+    expect(page.locator("#toast")).to_contain_text("Deleted scratch2/gone")
+    assert requests.get(doc_url(flint, "scratch2/gone"), timeout=10).status_code == 404
+
+
+def test_a_chart_bar_opens_the_documents_it_counts(page, flint):
+    open_view(page, flint, "crm")
+    bar = page.locator("#chart-segments [data-label=Active]")
+    label = bar.get_attribute("aria-label")            # "Active: N"
+    count = int(label.split(": ")[1].replace(",", ""))
+    assert count > 0
+    bar.click()
+    page.locator(".results").wait_for()
+    assert page.locator(".results tbody tr").count() == count
+    assert page.get_by_label("filter field").input_value() == "customerSegment"
+    assert page.get_by_label("filter value").input_value() == "Active"
+
+
 def test_query_builder_shows_results_and_explain_metrics(page, flint):
     open_view(page, flint, "data", c="customers")
     page.get_by_role("button", name="Query…").click()
