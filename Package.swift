@@ -169,6 +169,13 @@ let package = Package(
             ],
             swiftSettings: swift6),
         .testTarget(
+            name: "FlintExportTests",
+            dependencies: [
+                "FlintExport", "FlintStore", "FlintCore", "FlintProto", "FlintTesting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swift6),
+        .testTarget(
             name: "FlintStoreTests",
             dependencies: [
                 "FlintStore", "FlintService", "FlintCore", "FlintProto", "FlintTesting",
