@@ -41,11 +41,25 @@ struct ProtoWriter {
 
     mutating func string(_ field: Int, _ value: String) { bytes(field, Array(value.utf8)) }
 
-    /// A length-delimited sub-message written by `body`.
+    /// A length-delimited sub-message written by `body`, in place: one byte is kept for its
+    /// length, and widened afterwards only when the message is 128 bytes or longer.
     mutating func message(_ field: Int, _ body: (inout ProtoWriter) -> Void) {
-        var inner = ProtoWriter()
-        body(&inner)
-        bytes(field, inner.bytes)
+        tag(field, .lengthDelimited)
+        let lengthAt = bytes.count
+        bytes.append(0)
+        body(&self)
+        var length = bytes.count - lengthAt - 1
+        if length < 0x80 {
+            bytes[lengthAt] = UInt8(length)
+            return
+        }
+        var prefix: [UInt8] = []
+        while length >= 0x80 {
+            prefix.append(UInt8(truncatingIfNeeded: length) | 0x80)
+            length >>= 7
+        }
+        prefix.append(UInt8(length))
+        bytes.replaceSubrange(lengthAt...lengthAt, with: prefix)
     }
 
     /// A proto2 group: start tag, the fields `body` writes, end tag.
