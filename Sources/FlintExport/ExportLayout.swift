@@ -59,17 +59,17 @@ public enum ExportLayout {
         var kindFiles: [String] = []
         do {
             try LevelDBLogReader.records(Array(data)) { _, record in
-                var reader = ProtoReader(record)
                 // The first record is a one-byte version; the others list the per-kind files.
+                // A record of another shape lists nothing (the files are then found by name).
                 guard record.count > 1 else { return }
-                while let field = try reader.next() {
-                    guard case .bytes(1, let entry) = field else { continue }
-                    var e = ProtoReader(entry)
-                    while let f = try e.next() { if f.number == 2 { kindFiles.append(try f.string()) } }
-                }
+                kindFiles += (try? Self.kindFiles(in: record)) ?? []
             }
         } catch {
             throw FirestoreError.badExport(overall, "\(error)")
+        }
+        if kindFiles.isEmpty { kindFiles = Self.findKindFiles(under: root) }
+        guard !kindFiles.isEmpty else {
+            throw FirestoreError.badExport(overall, "it lists no .export_metadata file, and none is beside it")
         }
         var outputs: [String] = []
         for kindFile in kindFiles {
@@ -78,6 +78,16 @@ public enum ExportLayout {
                 throw FirestoreError.badExport(path, "listed in \(overall) but missing (a partial export?)")
             }
             let directory = (path as NSString).deletingLastPathComponent
+            let before = outputs.count
+            defer {
+                // Metadata that lists no output files: take those beside it.
+                if outputs.count == before {
+                    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                        .filter { $0.hasPrefix("output-") }
+                        .sorted { (Int($0.dropFirst(7)) ?? 0) < (Int($1.dropFirst(7)) ?? 0) }
+                    outputs += names.map { (directory as NSString).appendingPathComponent($0) }
+                }
+            }
             do {
                 var reader = ProtoReader(Array(kindData)[...])
                 while let field = try reader.next() {
@@ -95,6 +105,23 @@ public enum ExportLayout {
             throw FirestoreError.badExport(output, "listed in the export's metadata but missing (a partial export?)")
         }
         return outputs
+    }
+
+    private static func kindFiles(in record: ArraySlice<UInt8>) throws -> [String] {
+        var files: [String] = []
+        var reader = ProtoReader(record)
+        while let field = try reader.next() {
+            guard case .bytes(1, let entry) = field else { continue }
+            var e = ProtoReader(entry)
+            while let f = try e.next() { if f.number == 2 { files.append(try f.string()) } }
+        }
+        return files
+    }
+
+    /// `*.export_metadata` files below `root` (relative paths), for metadata that lists none.
+    private static func findKindFiles(under root: String) -> [String] {
+        let all = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
+        return all.filter { $0.hasSuffix(".export_metadata") }.sorted()
     }
 
     // MARK: writing

@@ -94,6 +94,19 @@ import Testing
         }
     }
 
+    @Test func metadataThatListsNothingFallsBackToTheFilesBesideIt() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try twoFileExport(dir) { _ in }
+        // An overall file with only its version record, and a kinds file listing no outputs.
+        var log = LevelDBLogWriter()
+        log.append(Array("3".utf8))
+        try Data(log.data).write(to: URL(fileURLWithPath: dir + "/x.overall_export_metadata"))
+        try Data(ExportLayout.kindsMetadata(name: "x", started: 0, finished: 0, outputs: []))
+            .write(to: URL(fileURLWithPath: dir + "/" + ExportLayout.kindsDirectory + "/" + ExportLayout.kindsMetadataName))
+        #expect(try FirestoreImport.read(dir).documents.count == 20)
+    }
+
     @Test func aFailedExportLeavesThePreviousOneAndNoTemporaryDirectory() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
