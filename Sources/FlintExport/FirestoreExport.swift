@@ -2,6 +2,7 @@ import FlintCore
 import FlintStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Writes a store's documents in the official export format (what `gcloud firestore export` and
 /// the official emulator write, so either can load it), always into a temporary directory that
@@ -97,12 +98,22 @@ public enum FirestoreExport {
                 outputs.append(file)
                 log = LevelDBLogWriter(capacity: 1 << 20)
             }
-            try reader.forEachDocument(in: database) { id, path, fields in
-                log.append(EntityCodec.encode(ExportedDocument(database: id, path: path, fields: fields)))
-                documents += 1
-                progress.advance()
-                if log.data.count >= outputFileBytes { try flush() }
+            // Rows are read in batches and turned into entities on every core.
+            var batch: [(DatabaseID, ResourcePath, Data)] = []
+            func encodeBatch() throws {
+                for record in try encode(batch) {
+                    log.append(record)
+                    if log.data.count >= outputFileBytes { try flush() }
+                }
+                documents += batch.count
+                progress.advance(by: batch.count)
+                batch.removeAll(keepingCapacity: true)
             }
+            try reader.forEachStoredDocument(in: database) { id, path, blob in
+                batch.append((id, path, blob))
+                if batch.count == 8192 { try encodeBatch() }
+            }
+            try encodeBatch()
             try flush()
             progress.finish()
             return (documents, bytes, outputs)
@@ -114,6 +125,24 @@ public enum FirestoreExport {
         try Data(ExportLayout.overallMetadata(documents: documents, bytes: bytes)).write(
             to: URL(fileURLWithPath: (root as NSString).appendingPathComponent("\(name).overall_export_metadata")))
         return (documents, bytes)
+    }
+
+    /// Entity records of stored documents, in order, encoded on every core.
+    static func encode(_ rows: [(DatabaseID, ResourcePath, Data)]) throws -> [[UInt8]] {
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 512))
+        let size = (rows.count + chunks - 1) / chunks
+        let results = Mutex<[Int: Result<[[UInt8]], any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (chunk * size)..<min(rows.count, (chunk + 1) * size)
+            let result = Result {
+                try rows[range].map { id, path, blob in
+                    EntityCodec.encode(
+                        ExportedDocument(database: id, path: path, fields: try StoreReader.fields(fromStored: blob)))
+                }
+            }
+            results.withLock { $0[chunk] = result }
+        }
+        return try results.withLock { r in try (0..<chunks).flatMap { try r[$0]!.get() } }
     }
 }
 

@@ -2,6 +2,7 @@ import FlintCore
 import FlintStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Loads an export (firebase-tools' directory, a `gcloud firestore export` directory, or its
 /// `.overall_export_metadata` file) into a store. Every file is read and checked before anything
@@ -47,23 +48,42 @@ public enum FirestoreImport {
         logger: Logger = Logger(label: "flint.import")
     ) async throws -> Summary {
         let (documents, files) = try read(path, project: project)
+        let prepared = try prepare(documents)
         let progress = ExportProgress("import", total: documents.count, logger: logger)
         let time = try await store.write { writer in
             let time = try writer.nextCommitTime(now: Timestamps.nowMicros())
-            for document in documents {
-                let previous = try writer.document(document.database, document.path)
+            // Into an empty store, only a path met twice can have a document to replace.
+            let empty = try writer.reader.documentCount() == 0
+            var seen = Set<String>()
+            for (document, fields) in zip(documents, prepared) {
+                let first = empty && seen.insert(document.database.name(of: document.path)).inserted
+                let previous = first ? nil : try writer.document(document.database, document.path)
                 try writer.put(
                     document.database,
                     DocumentSnapshot(
                         path: document.path, fields: document.fields, createTime: previous?.createTime ?? time,
                         updateTime: time),
-                    previous: previous)
+                    previous: previous, prepared: fields)
                 progress.advance()
             }
             return time
         }
         progress.finish()
         return Summary(documents: documents.count, files: files, commitTime: time)
+    }
+
+    /// Each document's stored form and index rows, computed on every core before the writer
+    /// takes them.
+    static func prepare(_ documents: [ExportedDocument]) throws -> [PreparedFields] {
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, documents.count / 1000))
+        let size = (documents.count + chunks - 1) / max(chunks, 1)
+        let results = Mutex<[Int: Result<[PreparedFields], any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (chunk * size)..<min(documents.count, (chunk + 1) * size)
+            let result = Result { try documents[range].map { try PreparedFields($0.fields) } }
+            results.withLock { $0[chunk] = result }
+        }
+        return try results.withLock { r in try (0..<chunks).flatMap { try r[$0]!.get() } }
     }
 
     /// A document the API would refuse is refused here too.

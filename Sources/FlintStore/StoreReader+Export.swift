@@ -25,6 +25,17 @@ extension StoreReader {
     public func forEachDocument(
         in database: DatabaseID? = nil, _ body: (DatabaseID, ResourcePath, Fields) throws -> Void
     ) throws {
+        try forEachStoredDocument(in: database) { id, path, blob in try body(id, path, try Self.decodeFields(blob)) }
+    }
+
+    /// A document's fields from their stored form (as `forEachStoredDocument` hands them over).
+    public static func fields(fromStored blob: Data) throws -> Fields { try decodeFields(blob) }
+
+    /// `forEachDocument`, the fields still in their stored form, for callers that decode them
+    /// elsewhere (on other cores).
+    public func forEachStoredDocument(
+        in database: DatabaseID? = nil, _ body: (DatabaseID, ResourcePath, Data) throws -> Void
+    ) throws {
         var databases: [Int64: DatabaseID] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, project, name FROM databases") {
             databases[row["id"]] = DatabaseID(project: row["project"], database: row["name"])
@@ -44,7 +55,7 @@ extension StoreReader {
                 db, sql: "SELECT id, fields FROM documents WHERE scope = ? ORDER BY id",
                 arguments: [collection["id"] as Int64])
             while let row = try rows.next() {
-                try body(id, path.appending(row["id"] as String), try Self.decodeFields(row["fields"]))
+                try body(id, path.appending(row["id"] as String), row["fields"])
             }
         }
     }
