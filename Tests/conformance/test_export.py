@@ -142,6 +142,16 @@ def test_flint_exports_and_the_official_emulator_seeds_from_it_identically(tmp_p
     assert normalized(theirs) == normalized(ours)
 
 
+def test_an_import_logs_its_count_and_rate():
+    export = os.path.join(EXPORTS, "official-default")
+    server = conftest.start_flint(["--no-engine", "--import", export])
+    try:
+        lines = [line for line in server.output if "import: " in line]
+        assert any("import: 6 of 6 documents (" in line and "/s)" in line for line in lines), lines
+    finally:
+        server.stop()
+
+
 # ---------------------------------------------------------------- damaged exports
 
 

@@ -241,3 +241,43 @@ def test_a_restore_while_writers_run_loses_no_acknowledged_write_after_it(flint)
     # Every write acknowledged after the last restore returned is kept.
     later = [name for at, name in acknowledged if at > restored_at]
     assert later and all(name in held for name in later)
+
+
+def test_listeners_converge_on_the_store_while_writers_and_restores_run(flint, monkeypatch):
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", flint.hostport)
+    client = firestore.Client(project="converge", credentials=AnonymousCredentials())
+    for i in range(5):
+        put(flint.base, "converge", f"c/s{i}", n(i))
+    assert snapshot(flint.base, "converge").status_code == 200
+    snaps = Snapshots()
+    watch = client.collection("c").on_snapshot(snaps)
+    stop = threading.Event()
+
+    def writer(w):
+        i = 0
+        while not stop.is_set():
+            requests.patch(f"{flint.base}/v1/projects/converge/databases/(default)/documents/c/w{w}-{i % 20}",
+                           json={"fields": n(i)}, timeout=10)
+            if i % 7 == 0:
+                requests.delete(f"{flint.base}/v1/projects/converge/databases/(default)/documents/c/s{i % 5}",
+                                timeout=10)
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
+    try:
+        snaps.wait_for({f"s{i}": {"n": i} for i in range(5)})
+        for t in threads:
+            t.start()
+        for _ in range(8):
+            time.sleep(0.1)
+            assert snapshot(flint.base, "converge", ":restore").status_code == 200
+        stop.set()
+        for t in threads:
+            t.join(10)
+        held = {k: {"n": int(v["n"]["integerValue"])} for k, v in docs(flint.base, "converge").items()}
+        snaps.wait_for(held)
+    finally:
+        stop.set()
+        watch.unsubscribe()
+        client._firestore_api.transport.close()
+
