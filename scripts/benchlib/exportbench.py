@@ -104,7 +104,7 @@ def median(xs):
 def run(flint_bin, official_bin, quick=False, emit=print):
     n = 5_000 if quick else 100_000
     snap_n = 1_000 if quick else 10_000
-    runs = 1 if quick else 3
+    runs = 1 if quick else 2
     restores = 5 if quick else 20
     flint_cmd = [flint_bin, "start", "--host", "127.0.0.1", "--port", "{port}", "--no-engine"]
     official_cmd = [official_bin, "start", "--host=127.0.0.1", "--port={port}"] if official_bin else None
