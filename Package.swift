@@ -96,11 +96,20 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The official export format (LevelDB logs of legacy entity protos): import and export.
+        .target(
+            name: "FlintExport",
+            dependencies: [
+                "FlintCore", "FlintProto", "FlintStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6
+        ),
         // The application: buildApplication, its services and router, the shared-port listener, extensions.
         .target(
             name: "FlintServer",
             dependencies: [
-                "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers",
+                "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers", "FlintExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -139,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "flint",
             dependencies: [
-                "FlintCore", "FlintServer", "FlintTriggers", "FlintEngine", "FlintUI",
+                "FlintCore", "FlintServer", "FlintTriggers", "FlintEngine", "FlintUI", "FlintExport", "FlintStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -178,6 +187,13 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swift6),
+        .testTarget(
+            name: "FlintExportTests",
+            dependencies: [
+                "FlintExport", "FlintStore", "FlintCore", "FlintProto", "FlintTesting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swift6),
         .testTarget(

@@ -1,4 +1,5 @@
 import FlintCore
+import FlintExport
 import FlintGRPC
 import FlintREST
 import FlintService
@@ -26,13 +27,19 @@ public func buildApplication(
     do {
         try store.setIndexExemptions(
             configuration.extensions.reduce(into: IndexExemptions()) { $0.formUnion($1.indexExemptions) })
+        if let importPath = configuration.importPath {
+            let summary = try await FirestoreImport.load(
+                importPath, into: store, project: configuration.importProject, logger: logger)
+            logger.info("Imported \(summary.documents) documents from \(importPath)")
+        }
         let service = FirestoreService(
             store: store, logger: logger, transactionLifetime: configuration.transactionLifetime,
             transactionIdle: configuration.transactionIdle)
         let outbox: any TriggerOutbox = store.isDurable ? SQLiteTriggerOutbox(store: store) : InMemoryTriggerOutbox()
         let triggers = TriggerRuntime(service: service, outbox: outbox, options: configuration.triggers, logger: logger)
         for function in configuration.functions { triggers.register(function) }
-        var services: [any Service] = [StoreLifetime(store: store, service: service), triggers.dispatcher]
+        let lifetime = StoreLifetime(store: store, service: service, exportOnExit: configuration.exportOnExit, logger: logger)
+        var services: [any Service] = [lifetime, triggers.dispatcher]
         for e in configuration.extensions { services += try e.install(on: triggers) }
         try await triggers.start()
 
@@ -43,7 +50,9 @@ public func buildApplication(
             services: [FirestoreGRPCService(service: service)])
         services.append(GRPCServerService(server: grpcServer))
         return Application(
-            router: buildRouter(service: service, triggers: triggers, extensions: configuration.extensions),
+            router: buildRouter(
+                service: service, triggers: triggers, extensions: configuration.extensions,
+                exports: .init(store: store, snapshots: StoreSnapshots(store: store), logger: logger)),
             server: .restAndGRPC(grpcListener),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services,
@@ -59,7 +68,7 @@ public func buildApplication(
 /// Every HTTP route: the Firestore API (in front, see `FirestoreAPIMiddleware`), readiness, and
 /// the `/emulator/v1` endpoints of the store, the triggers and each extension.
 func buildRouter(
-    service: FirestoreService, triggers: TriggerRuntime, extensions: [any FlintExtension]
+    service: FirestoreService, triggers: TriggerRuntime, extensions: [any FlintExtension], exports: ExportRouting? = nil
 ) -> Router<FlintRequestContext> {
     let router = Router(context: FlintRequestContext.self)
     router.add(middleware: RESTErrorMiddleware())
@@ -69,6 +78,10 @@ func buildRouter(
     emulator.get("ready") { _, _ in EmulatorJSON.text("Ok\n") }
     emulator.addDatabaseRoutes(service: service)
     emulator.addTriggerRoutes(triggers)
+    if let exports {
+        emulator.addExportRoutes(
+            store: exports.store, service: service, triggers: triggers, snapshots: exports.snapshots, logger: exports.logger)
+    }
     for e in extensions {
         e.addRoutes(to: emulator)
         e.addRootRoutes(to: router)
@@ -81,12 +94,30 @@ func buildRouter(
 struct StoreLifetime: Service {
     let store: DocumentStore
     let service: FirestoreService
+    /// Where to export the store before it closes (`--export-on-exit`).
+    var exportOnExit: String?
+    var logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
         service.detachFromCommits()
+        if let exportOnExit {
+            do {
+                let summary = try await FirestoreExport.writeFirebase(store, to: exportOnExit, logger: logger)
+                logger.info("Exported \(summary.documents) documents to \(summary.path)")
+            } catch {
+                logger.error("The export to \(exportOnExit) failed: \(error)")
+            }
+        }
         store.close()
     }
+}
+
+/// What the export and snapshot routes need besides the service.
+struct ExportRouting {
+    let store: DocumentStore
+    let snapshots: StoreSnapshots
+    let logger: Logger
 }
 
 /// Runs the gRPC server inside the service group and drains it on graceful shutdown.

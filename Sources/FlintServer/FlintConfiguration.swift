@@ -15,6 +15,12 @@ public struct FlintConfiguration: Sendable {
     public var triggers = TriggerRuntime.Options()
     /// External functions (from `--functions`).
     public var functions: [Trigger] = []
+    /// An export to load before serving (firebase-tools' or `gcloud firestore export`'s directory),
+    /// optionally moved to another project.
+    public var importPath: String?
+    public var importProject: String?
+    /// Where to write an export (firebase-tools' layout) at shutdown.
+    public var exportOnExit: String?
     /// Built-in logic installed on the trigger runtime before delivery starts.
     public var extensions: [any FlintExtension] = []
 

@@ -31,6 +31,9 @@ public protocol CommitHook: Sendable {
 public struct CommitRecord: Sendable {
     public var commitTime: Int64
     public var changes: [DocumentChange]
+    /// The whole store was replaced at `commitTime` (a snapshot restored): `changes` is empty and
+    /// every listener must compare its targets with the store again.
+    public var replacedEverything = false
 }
 
 /// The Firestore v1 operations, written once and called by every transport.
@@ -91,7 +94,7 @@ final class CommitObservers: Sendable {
     func add(_ o: @escaping @Sendable (CommitRecord) -> Void) { observers.withLock { $0.append(o) } }
     func removeAll() { observers.withLock { $0 = [] } }
     func publish(_ record: CommitRecord) {
-        guard !record.changes.isEmpty else { return }
+        guard !record.changes.isEmpty || record.replacedEverything else { return }
         for o in observers.withLock({ $0 }) { o(record) }
     }
 }

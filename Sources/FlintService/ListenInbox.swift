@@ -13,6 +13,8 @@ final class ListenInbox: Sendable {
         case request(Google_Firestore_V1_ListenRequest)
         case requestsEnded
         case commit(CommitRecord)
+        /// The store was replaced at this time: every target is read again.
+        case reset(Int64)
     }
 
     private struct State {
@@ -35,6 +37,7 @@ final class ListenInbox: Sendable {
     func deliver(_ record: CommitRecord) {
         let resume = state.withLock { s -> (() -> Void)? in
             guard s.failure == nil, !s.closed, !s.scopes.isEmpty else { return nil }
+            if record.replacedEverything { return Self.append(&s, .reset(record.commitTime)) }
             let changes = record.changes.filter { c in s.scopes.values.contains { $0.contains(c.database, c.path) } }
             if changes.isEmpty { return nil }
             if s.pendingChanges + changes.count > limit {

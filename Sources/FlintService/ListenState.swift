@@ -23,6 +23,7 @@ struct ListenState {
         switch event {
         case .request(let request): try await handle(request)
         case .commit(let record): try await apply(record)
+        case .reset(let time): try await replaced(at: time)
         case .requestsEnded: []
         }
     }

@@ -12,7 +12,7 @@ public final class DocumentStore: Sendable {
     let writeQueue = WriteQueue()
     /// Write transactions run so far (each may group many writes).
     let transactionCount = Atomic<Int>(0)
-    private let recent = RecentDocuments()
+    let recent = RecentDocuments()
     private let writerThread = DispatchQueue(label: "flint.store.writer")
     /// The file to remove on close when the store is ephemeral.
     private let ephemeralPath: String?

@@ -266,7 +266,7 @@ extension TriggerDispatcher {
         wakeIdleWaiters()
     }
 
-    private func wakeIdleWaiters() {
+    func wakeIdleWaiters() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             guard s.idle else { return [] }
             defer { s.idleWaiters = [:] }

@@ -13,7 +13,7 @@ struct Flint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flint",
         abstract: "A Firestore-compatible document store emulator with Cloud-Functions-style triggers.",
-        subcommands: [Start.self],
+        subcommands: [Start.self, Export.self],
         defaultSubcommand: Start.self)
 }
 
@@ -69,6 +69,15 @@ struct Start: AsyncParsableCommand {
     @Option(help: "The engine's rules file (default: rules/engine.json, else the built-in rules).")
     var engineRules: String?
 
+    @Option(name: .customLong("import"), help: "An export directory to load before serving (firebase-tools' or gcloud's).")
+    var importPath: String?
+
+    @Option(help: "Load the --import documents into this project (default: the project their keys name).")
+    var importProject: String?
+
+    @Option(help: "Write an export directory (firebase-tools' layout) here at shutdown.")
+    var exportOnExit: String?
+
     func validate() throws {
         guard DeliveryMode(rawValue: triggerMode) != nil else {
             throw ValidationError("--trigger-mode must be normal, duplicate or shuffle.")
@@ -122,6 +131,9 @@ struct Start: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
+        configuration.importPath = importPath
+        configuration.importProject = importProject
+        configuration.exportOnExit = exportOnExit
         var dimensions = DashboardDimensions()
         if !noEngine {
             let engine = try engine(logger: logger)

@@ -38,7 +38,7 @@ TARGET_QUERY = 50
 TARGET_TXN = 10
 TARGET_TRIGGER_P50_MS, TARGET_TRIGGER_BURST = 5.0, 10.0
 ALL_PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
-              "listen", "vector"]
+              "listen", "vector", "export"]
 DEFAULT_PHASES = "startup,writes,reads,bulk"
 # Names for several phases at once.
 PHASE_ALIASES = {"rest": ["writes", "reads"]}
@@ -53,12 +53,15 @@ OFFICIAL_REL = "platform/cloud-firestore-emulator/cloud_firestore_emulator"
 BUDGET = {"startup": 900, "writes": 600, "reads": 900, "bulk": 900, "query": 1800,
           "txn": 900, "triggers": 1200, "errors": 600, "grpc": 900, "listen": 600,
           # loading 100k x 256-dimension vectors (--vector-ingest-cap, 900 s) and the queries
-          "vector": 1800}
+          "vector": 1800,
+          # loading 100k documents, then imports, exports and restores on both sides
+          "export": 2400}
 
 # Targets from the project's issue: ratio >= value (flint better by that factor).
 TARGET_STARTUP, TARGET_RSS, TARGET_WRITES, TARGET_READS = 20.0, 10.0, 5.0, 5.0
 TARGET_BULK, TARGET_BULK_FLAT = 10.0, 0.80
 TARGET_GRPC_CPU, TARGET_LISTEN = 5.0, 10.0
+TARGET_IMPORT_EXPORT, TARGET_RESTORE_MS, TARGET_RESTORE_VS_RESEED = 10.0, 20.0, 50.0
 
 
 def log(msg):
@@ -489,6 +492,24 @@ def build_rows(off, fl, phases, have_official):
                          f"{same}/{min(len(oa), len(fa))}", "—", "info", ""))
         add("RSS after vector", ov.get("rss_mib_after"), fv.get("rss_mib_after"), "MiB", False, None, 1)
         cpu("vector", "vector")
+    if "export" in phases:
+        e = fl.ph("export")
+        n = e.get("docs") or 100000
+        add(f"export: import of {n:,} documents (launch with it − bare launch)", e.get("official_import_s"),
+            e.get("flint_import_s"), "s", False, TARGET_IMPORT_EXPORT, 2)
+        add(f"export: export of {n:,} documents (POST :export)", e.get("official_export_s"),
+            e.get("flint_export_s"), "s", False, TARGET_IMPORT_EXPORT, 2)
+        sn = e.get("snapshot_docs") or 10000
+        restore_ms = e.get("flint_restore_s") * 1000 if _num(e.get("flint_restore_s")) else None
+        rows.append((f"export: snapshot restore, {sn:,} documents (median)", "—", fmt(restore_ms, "ms", 1), "—",
+                     f"≤ {TARGET_RESTORE_MS:g} ms",
+                     "—" if restore_ms is None else ("yes" if restore_ms <= TARGET_RESTORE_MS else "**no**")))
+        add(f"export: official clear + re-seed {sn:,} through the API vs Flint's restore",
+            e.get("official_reseed_s"), e.get("flint_restore_s"), "s", False, TARGET_RESTORE_VS_RESEED, 3)
+        rows.append((f"export: Flint's own clear + re-seed {sn:,} through the API", "—",
+                     fmt(e.get("flint_reseed_s"), "s", 3), "—", "info", ""))
+        if e.get("error"):
+            rows.append(("export: error", "—", e["error"], "—", "", ""))
     if "errors" in phases:
         os_, fs = o.get("errors", "statuses") or {}, fl.get("errors", "statuses") or {}
         keys = [k for k in os_ if not k.startswith("_")]
@@ -623,6 +644,14 @@ def main(argv=None):
     off, fl = Side(), Side()
     try:
         for group in phase_groups(a.phases):
+            if group == ["export"]:
+                # Moves data between the two emulators, so it runs both itself.
+                import exportbench
+                fb = a.flint_bin or (shlex.split(flint_cmd)[0] if flint_cmd else None)
+                ob = find_official(a.official_bin) if official_cmd else None
+                result = exportbench.run(fb, ob, quick=a.quick, emit=log)
+                off.phases["export"], fl.phases["export"] = result, result
+                continue
             if official_cmd:
                 off.add(run_emubench("official", official_cmd, None, group, a, extra, run_dir))
             fl.add(run_emubench("flint", flint_cmd, trig, group, a, extra, run_dir))

@@ -1,0 +1,361 @@
+import FlintCore
+import FlintProto
+import Foundation
+
+/// A document as an export holds it: where it lives and its fields (exports keep no times).
+public struct ExportedDocument: Sendable, Equatable {
+    public var database: DatabaseID
+    public var path: ResourcePath
+    public var fields: Fields
+
+    public init(database: DatabaseID, path: ResourcePath, fields: Fields) {
+        self.database = database
+        self.path = path
+        self.fields = fields
+    }
+
+    public static func == (a: ExportedDocument, b: ExportedDocument) -> Bool {
+        a.database == b.database && a.path == b.path && fieldsEqual(a.fields, b.fields)
+    }
+}
+
+/// Firestore documents as the legacy Datastore entities of export files (`EntityProto`): the key
+/// is the document path as (kind, name-or-id) pairs, each field a property whose `meaning` tells
+/// the types the entity model lacks (timestamps, bytes, maps as nested entities, vectors, empty
+/// arrays), and an array is one property per element, marked `multiple`.
+enum EntityCodec {
+    /// Field numbers of `EntityProto`, `Reference`, `Property` and `PropertyValue`.
+    enum Entity { static let key = 13, property = 14, rawProperty = 15, entityGroup = 16 }
+    enum Reference { static let app = 13, path = 14, nameSpace = 20, databaseID = 23 }
+    enum PathElement { static let group = 1, type = 2, id = 3, name = 4 }
+    enum Property { static let meaning = 1, name = 3, multiple = 4, value = 5 }
+    enum Value {
+        static let int64 = 1, boolean = 2, string = 3, double = 4, point = 5, pointX = 6, pointY = 7
+        static let reference = 12, refApp = 13, refElement = 14, refType = 15, refID = 16, refName = 17
+        static let refNameSpace = 20, refDatabaseID = 23
+    }
+    /// Property meanings that carry Firestore types.
+    enum Meaning {
+        static let none = 0, timestamp = 7, geoPoint = 9, blob = 14, text = 15, byteString = 16, entity = 19
+        static let emptyList = 24, vector = 31
+    }
+
+    // MARK: encoding
+
+    static func encode(_ document: ExportedDocument) -> [UInt8] {
+        var w = ProtoWriter(capacity: 256)
+        w.message(Entity.key) { key in
+            key.string(Reference.app, appID(document.database.project))
+            key.message(Reference.path) { path in
+                for pair in stride(from: 0, to: document.path.count, by: 2) {
+                    path.group(PathElement.group) { e in
+                        e.string(PathElement.type, document.path.segments[pair])
+                        Self.writeID(document.path.segments[pair + 1], &e, id: PathElement.id, name: PathElement.name)
+                    }
+                }
+            }
+            if document.database.database != "(default)" { key.string(Reference.databaseID, document.database.database) }
+        }
+        writeProperties(document.fields, &w)
+        w.message(Entity.entityGroup) { path in
+            path.group(PathElement.group) { e in
+                e.string(PathElement.type, document.path.segments[0])
+                Self.writeID(document.path.segments[1], &e, id: PathElement.id, name: PathElement.name)
+            }
+        }
+        return w.bytes
+    }
+
+    /// Datastore's application id of a project, as the emulator spells it.
+    static func appID(_ project: String) -> String { "dev~" + project }
+
+    private static func writeID(_ id: String, _ w: inout ProtoWriter, id idField: Int, name nameField: Int) {
+        if let n = NumericID.value(id) { w.int64(idField, n) } else { w.string(nameField, id) }
+    }
+
+    /// Indexed properties (empty arrays, as the emulator writes them) first, then the rest.
+    private static func writeProperties(_ fields: Fields, _ w: inout ProtoWriter) {
+        let names = fields.keys.sorted()
+        for name in names where fields[name]!.arrayElements?.isEmpty == true {
+            w.message(Entity.property) { p in
+                p.int64(Property.meaning, Int64(Meaning.emptyList))
+                p.string(Property.name, name)
+                p.bool(Property.multiple, false)
+                p.bytes(Property.value, [])
+            }
+        }
+        for name in names {
+            let value = fields[name]!
+            if let elements = value.arrayElements {
+                for element in elements { writeProperty(name, element, multiple: true, &w) }
+            } else if let vector = value.vectorDoubles {
+                for d in vector {
+                    w.message(Entity.rawProperty) { p in
+                        p.int64(Property.meaning, Int64(Meaning.vector))
+                        p.string(Property.name, name)
+                        p.bool(Property.multiple, true)
+                        p.message(Property.value) { $0.double(Value.double, d) }
+                    }
+                }
+            } else {
+                writeProperty(name, value, multiple: false, &w)
+            }
+        }
+    }
+
+    private static func writeProperty(_ name: String, _ value: FirestoreValue, multiple: Bool, _ w: inout ProtoWriter) {
+        let (meaning, payload) = propertyValue(value)
+        w.message(Entity.rawProperty) { p in
+            if meaning != Meaning.none { p.int64(Property.meaning, Int64(meaning)) }
+            p.string(Property.name, name)
+            p.bool(Property.multiple, multiple)
+            p.bytes(Property.value, payload)
+        }
+    }
+
+    /// A value's meaning and encoded `PropertyValue`.
+    private static func propertyValue(_ value: FirestoreValue) -> (Int, [UInt8]) {
+        var v = ProtoWriter()
+        var meaning = Meaning.none
+        switch value.valueType {
+        case .nullValue?, nil: break
+        case .booleanValue(let b)?: v.bool(Value.boolean, b)
+        case .integerValue(let i)?: v.int64(Value.int64, i)
+        case .doubleValue(let d)?: v.double(Value.double, d)
+        case .timestampValue(let t)?:
+            meaning = Meaning.timestamp
+            v.int64(Value.int64, t.micros)
+        case .stringValue(let s)?: v.string(Value.string, s)
+        case .bytesValue(let d)?:
+            meaning = Meaning.blob
+            v.bytes(Value.string, d)
+        case .referenceValue(let name)?:
+            if let (database, path) = try? ResourceName.document(name) {
+                v.group(Value.reference) { r in
+                    r.string(Value.refApp, appID(database.project))
+                    for pair in stride(from: 0, to: path.count, by: 2) {
+                        r.group(Value.refElement) { e in
+                            e.string(Value.refType, path.segments[pair])
+                            Self.writeID(path.segments[pair + 1], &e, id: Value.refID, name: Value.refName)
+                        }
+                    }
+                    if database.database != "(default)" { r.string(Value.refDatabaseID, database.database) }
+                }
+            } else {
+                v.string(Value.string, name)
+            }
+        case .geoPointValue(let g)?:
+            meaning = Meaning.geoPoint
+            v.group(Value.point) { p in
+                p.double(Value.pointX, g.latitude)
+                p.double(Value.pointY, g.longitude)
+            }
+        case .mapValue(let m)?:
+            meaning = Meaning.entity
+            var e = ProtoWriter()
+            e.message(Entity.key) { key in
+                key.string(Reference.app, "")
+                key.bytes(Reference.path, [])
+            }
+            writeProperties(m.fields, &e)
+            e.bytes(Entity.entityGroup, [])
+            v.bytes(Value.string, e.bytes)
+        case .arrayValue(let a)?:
+            // Arrays inside arrays cannot be stored; as a property value an array is a map's field.
+            meaning = Meaning.entity
+            var e = ProtoWriter()
+            e.message(Entity.key) { key in
+                key.string(Reference.app, "")
+                key.bytes(Reference.path, [])
+            }
+            writeProperties(["value": .array(a.values)], &e)
+            e.bytes(Entity.entityGroup, [])
+            v.bytes(Value.string, e.bytes)
+        }
+        return (meaning, v.bytes)
+    }
+
+    // MARK: decoding
+
+    /// The document an export record holds. `project` replaces the project of the record's key
+    /// (and of references into that project) when given.
+    static func decode(_ bytes: ArraySlice<UInt8>, project override: String? = nil) throws -> ExportedDocument {
+        var reader = ProtoReader(bytes)
+        var key: (app: String, path: [String], database: String)?
+        var properties: [(Int, ArraySlice<UInt8>)] = []
+        while let field = try reader.next() {
+            switch field {
+            case .bytes(Entity.key, let b): key = try decodeKey(b)
+            case .bytes(Entity.property, let b), .bytes(Entity.rawProperty, let b): properties.append((field.number, b))
+            default: break
+            }
+        }
+        guard let key else { throw WireError("the entity has no key") }
+        guard !key.path.isEmpty, key.path.count % 2 == 0 else { throw WireError("the entity's key has no path") }
+        let source = project(ofApp: key.app)
+        let context = Context(sourceProject: source, override: override)
+        let database = DatabaseID(project: override ?? source, database: key.database.isEmpty ? "(default)" : key.database)
+        return ExportedDocument(
+            database: database, path: ResourcePath(key.path), fields: try decodeProperties(properties, context))
+    }
+
+    struct Context {
+        var sourceProject: String
+        var override: String?
+    }
+
+    /// The project of a Datastore application id (`dev~p`, `s~p`, or `p`).
+    static func project(ofApp app: String) -> String {
+        app.firstIndex(of: "~").map { String(app[app.index(after: $0)...]) } ?? app
+    }
+
+    private static func decodeKey(_ bytes: ArraySlice<UInt8>) throws -> (app: String, path: [String], database: String) {
+        var reader = ProtoReader(bytes)
+        var app = ""
+        var path: [String] = []
+        var database = ""
+        while let field = try reader.next() {
+            switch field.number {
+            case Reference.app: app = try field.string()
+            case Reference.databaseID: database = try field.string()
+            case Reference.path:
+                guard case .bytes(_, let p) = field else { throw WireError("the key's path is not a message") }
+                var elements = ProtoReader(p)
+                while let element = try elements.next() {
+                    guard case .group(PathElement.group, let body) = element else { continue }
+                    path += try decodeElement(body, type: PathElement.type, id: PathElement.id, name: PathElement.name)
+                }
+            default: break
+            }
+        }
+        return (app, path, database)
+    }
+
+    /// A path element's kind and id (`__id<n>__` for a numeric id).
+    private static func decodeElement(_ body: ArraySlice<UInt8>, type: Int, id: Int, name: Int) throws -> [String] {
+        var reader = ProtoReader(body)
+        var kind: String?
+        var identifier: String?
+        while let field = try reader.next() {
+            switch field.number {
+            case type: kind = try field.string()
+            case name: identifier = try field.string()
+            case id: identifier = "__id\(Int64(bitPattern: try field.integer()))__"
+            default: break
+            }
+        }
+        guard let kind, let identifier else { throw WireError("a path element lacks its kind or its name") }
+        return [kind, identifier]
+    }
+
+    private static func decodeProperties(_ properties: [(Int, ArraySlice<UInt8>)], _ context: Context) throws -> Fields {
+        var values: [String: [FirestoreValue]] = [:]
+        var arrays: Set<String> = []
+        var vectors: Set<String> = []
+        var order: [String] = []
+        for (_, bytes) in properties {
+            var reader = ProtoReader(bytes)
+            var meaning = 0
+            var name: String?
+            var multiple = false
+            var payload: ArraySlice<UInt8> = []
+            while let field = try reader.next() {
+                switch field.number {
+                case Property.meaning: meaning = Int(truncatingIfNeeded: try field.integer())
+                case Property.name: name = try field.string()
+                case Property.multiple: multiple = try field.integer() != 0
+                case Property.value:
+                    guard case .bytes(_, let b) = field else { throw WireError("a property's value is not a message") }
+                    payload = b
+                default: break
+                }
+            }
+            guard let name else { throw WireError("a property has no name") }
+            if values[name] == nil {
+                values[name] = []
+                order.append(name)
+            }
+            if meaning == Meaning.emptyList {
+                arrays.insert(name)
+                continue
+            }
+            if meaning == Meaning.vector { vectors.insert(name) }
+            if multiple { arrays.insert(name) }
+            values[name]!.append(try decodeValue(payload, meaning: meaning, context))
+        }
+        var fields = Fields(minimumCapacity: order.count)
+        for name in order {
+            let list = values[name]!
+            if vectors.contains(name) {
+                fields[name] = .map(["__type__": .string("__vector__"), "value": .array(list)])
+            } else if arrays.contains(name) || list.count > 1 {
+                fields[name] = .array(list)
+            } else {
+                fields[name] = list.first ?? .array([])
+            }
+        }
+        return fields
+    }
+
+    private static func decodeValue(_ bytes: ArraySlice<UInt8>, meaning: Int, _ context: Context) throws -> FirestoreValue {
+        var reader = ProtoReader(bytes)
+        var value = FirestoreValue.null
+        while let field = try reader.next() {
+            switch field {
+            case .varint(Value.int64, let raw):
+                let i = Int64(bitPattern: raw)
+                value = meaning == Meaning.timestamp ? .timestamp(ProtoTimestamp(micros: i)) : .integer(i)
+            case .varint(Value.boolean, let raw): value = .boolean(raw != 0)
+            case .fixed64(Value.double, let raw): value = .double(Double(bitPattern: raw))
+            case .bytes(Value.string, let b):
+                switch meaning {
+                case Meaning.blob, Meaning.byteString: value = .with { $0.bytesValue = Data(b) }
+                case Meaning.entity:
+                    var nested = ProtoReader(b)
+                    var properties: [(Int, ArraySlice<UInt8>)] = []
+                    while let f = try nested.next() {
+                        if case .bytes(let n, let p) = f, n == Entity.property || n == Entity.rawProperty {
+                            properties.append((n, p))
+                        }
+                    }
+                    value = .map(try decodeProperties(properties, context))
+                default: value = .string(try field.string())
+                }
+            case .group(Value.point, let body):
+                var point = ProtoReader(body)
+                var latLng = Google_Type_LatLng()
+                while let f = try point.next() {
+                    if f.number == Value.pointX { latLng.latitude = try f.double() }
+                    if f.number == Value.pointY { latLng.longitude = try f.double() }
+                }
+                value = .with { $0.geoPointValue = latLng }
+            case .group(Value.reference, let body):
+                value = .with { $0.referenceValue = (try? decodeReference(body, context)) ?? "" }
+                if value.referenceValue.isEmpty { throw WireError("a reference value has no path") }
+            default: break
+            }
+        }
+        return value
+    }
+
+    private static func decodeReference(_ body: ArraySlice<UInt8>, _ context: Context) throws -> String {
+        var reader = ProtoReader(body)
+        var app = ""
+        var database = ""
+        var path: [String] = []
+        while let field = try reader.next() {
+            switch field {
+            case .bytes(Value.refApp, _): app = try field.string()
+            case .bytes(Value.refDatabaseID, _): database = try field.string()
+            case .group(Value.refElement, let e):
+                path += try decodeElement(e, type: Value.refType, id: Value.refID, name: Value.refName)
+            default: break
+            }
+        }
+        guard !path.isEmpty else { throw WireError("a reference value has no path") }
+        var project = self.project(ofApp: app)
+        if let override = context.override, project == context.sourceProject { project = override }
+        let id = DatabaseID(project: project, database: database.isEmpty ? "(default)" : database)
+        return id.name(of: ResourcePath(path))
+    }
+}
