@@ -134,21 +134,26 @@ import Testing
 
     @Test func theKeyedLockRunsOneAtATimePerKey() async throws {
         let lock = KeyedLock()
-        let inside = Mutex((now: 0, most: 0))
+        let inside = Inside()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<20 {
                 group.addTask {
                     try await lock.run("k") {
-                        inside.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                        inside.count.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
                         try await Task.sleep(for: .milliseconds(1))
-                        inside.withLock { $0.now -= 1 }
+                        inside.count.withLock { $0.now -= 1 }
                     }
                 }
             }
             try await group.waitForAll()
         }
-        #expect(inside.withLock { $0.most } == 1)
+        #expect(inside.count.withLock { $0.most } == 1)
     }
+}
+
+/// How many bodies run at once, and the most that ever did.
+final class Inside: Sendable {
+    let count = Mutex((now: 0, most: 0))
 }
 
 /// Records bookings; answers the first with HTTP 503, later ones `{"awb": "AWB-{orderId}"}`.

@@ -141,7 +141,7 @@ class Oms(Engine):
     def runs(self, trigger):
         r = self.api.session.get(f"{self.emu}/triggers/runs", params={"trigger": trigger, "limit": 2000}, timeout=10)
         assert r.status_code == 200, r.text
-        return [x for x in r.json()["runs"] if f"/projects/{self.api.project}/" in x["document"]]
+        return [x for x in r.json()["runs"] if x["document"].startswith(f"projects/{self.api.project}/")]
 
     def settings(self):
         r = self.api.session.get(f"{self.emu}/engine/settings", params={"project": self.api.project}, timeout=10)
@@ -174,7 +174,7 @@ def expect_retried_booking(oms, order_id):
     failed = [r for r in runs if r["status"] == "retrying"]
     assert failed and "HTTP 503" in failed[-1]["error"] and "courier busy" in failed[-1]["error"], runs
     assert failed[-1]["error"].startswith("UNAVAILABLE: booking order")  # names the order, courier and URL
-    retried = [r for r in runs if r["status"] == "succeeded" and r["eventID"] == failed[-1]["eventID"]]
+    retried = [r for r in runs if r["status"] == "succeeded" and r["eventId"] == failed[-1]["eventId"]]
     assert retried and retried[0]["attempts"] >= 2, runs
 
 
@@ -208,6 +208,7 @@ def test_without_an_api_the_order_waits_until_one_is_configured(oms):
     o = oms.get("orders/cw1")
     assert (o["internalStatus"], o["courier"]) == ("ready_for_shipping", "bluedart") and "awb" not in o
     assert oms.stub.bookings(oms.prefix) == []
+    assert oms.runs("engine.courierBooking") == []  # no API known: the order made no booking event at all
     assert oms.settings()["couriers"]["bluedart"].get("bookingUrl") is None
     oms.integration("bluedart")  # configured later: the waiting order is booked
     oms.idle()

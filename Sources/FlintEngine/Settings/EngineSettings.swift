@@ -58,7 +58,7 @@ struct EngineSettings: Sendable, Equatable {
             guard let v = f[key] else { return nil }
             guard let d = v.number, range.contains(d), !whole || d == d.rounded() else {
                 problems.append(
-                    "\(name): \(key) must be a \(whole ? "whole number" : "number") from \(RulesObject.format(range.lowerBound)) to \(RulesObject.format(range.upperBound)); the rules file's value is used"
+                    "\(name): \(key) must be a \(whole ? "whole number" : "number") from \(Int64(range.lowerBound)) to \(Int64(range.upperBound)); the rules file's value is used"
                 )
                 return nil
             }
