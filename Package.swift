@@ -128,8 +128,10 @@ let package = Package(
             name: "FlintEngine",
             dependencies: [
                 "FlintCore", "FlintProto", "FlintService", "FlintTriggers", "FlintREST", "FlintServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swift6

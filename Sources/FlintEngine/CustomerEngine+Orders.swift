@@ -13,17 +13,26 @@ extension CustomerEngine {
         guard let snapshot = try OrderSnapshot(after, time: time) else { return }
         remember(event.database)
         if let before = event.before, let old = try? OrderSnapshot(before, time: time),
-            old.profileKey == snapshot.profileKey, !snapshot.needsDecision
+            old.profileKey == snapshot.profileKey, !snapshot.needsDecision, !notifies(from: old.status, to: snapshot.status)
         {
             return  // e.g. the engine's own approval write: nothing the profile counts changed
         }
         let phone = snapshot.phone
+        let settings = try await self.settings(for: event.database)
         let sequenceSeed = try await sequenceSeed(context, unlessExists: EnginePaths.customer(phone))
         let transaction = OrderTransaction(
-            rules: rules, orderID: event.path.lastSegment, snapshot: snapshot, now: clock.now,
+            rules: rules, settings: settings, orderID: event.path.lastSegment, snapshot: snapshot, now: clock.now,
             sequenceSeed: sequenceSeed, time: time, name: context.name)
         let unknownZips: [String] = try await context.update { reads in try transaction.run(reads) }
         for zip in unknownZips { logUnknownZip(zip, phone: phone) }
+    }
+
+    /// Whether a status change needs the transaction for its notification alone. The approval
+    /// write's `ready_for_shipping` does not: the transaction that decided it queued its notifications.
+    func notifies(from old: String, to new: String) -> Bool {
+        guard old != new, rules.notifications.orderTemplates[new] != nil else { return false }
+        let decided = new == OrderStage.readyForShipping && (old == OrderStage.created || old == OrderStage.approved)
+        return !decided
     }
 
     /// The highest customer number already in use, when the sequence document does not exist yet
@@ -54,6 +63,8 @@ extension CustomerEngine {
 /// One order event's read-compute-write, run inside the serial write transaction.
 struct OrderTransaction: Sendable {
     let rules: EngineRules
+    /// The database's approval settings and courier integrations.
+    let settings: EngineSettings
     let orderID: String
     let snapshot: OrderSnapshot
     let now: Int64
@@ -225,10 +236,15 @@ struct OrderTransaction: Sendable {
         var status = order.status
         var stages: [String] = []
         if order.status == OrderStage.created && !order.hasApproval {
-            let decision = ApprovalDecision.decide(
-                total: order.total, earlierOrders: metrics.totalOrders - 1, trustScore: metrics.trustScore,
-                isDubious: profile["isDubious"]?.bool ?? false, blacklistReason: profile["blacklistReason"]?.string,
-                rules.approval)
+            let decision =
+                settings.autoApproval
+                ? ApprovalDecision.decide(
+                    total: order.total, earlierOrders: metrics.totalOrders - 1, trustScore: metrics.trustScore,
+                    isDubious: profile["isDubious"]?.bool ?? false, blacklistReason: profile["blacklistReason"]?.string,
+                    settings.approval)
+                : ApprovalDecision(
+                    status: ApprovalDecision.manualReview,
+                    reason: "auto-approval is turned off (\(settings.approvalSource): enabled is false)")
             update["approval"] = .map([
                 "status": .string(decision.status), "reason": .string(decision.reason),
                 "decidedAt": .timestamp(micros: now),

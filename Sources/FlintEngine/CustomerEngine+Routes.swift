@@ -10,6 +10,10 @@ import Hummingbird
 ///   still), move with `{"advanceDays": n}` / `{"advanceSeconds": n}`, or `{"reset": true}` to real time.
 /// - `POST /emulator/v1/engine:runInactivity[?project=P&database=D]`: the inactivity job, now
 ///   (without `project`: every database holding customers, or with engine activity).
+/// - `POST /emulator/v1/engine/couriers/{courier}:webhook[?project=P&database=D]`: a courier's
+///   tracking update `{awb, status, time?}`, applied to the order with that awb.
+/// - `GET /emulator/v1/engine/settings?project=P[&database=D]`: the approval settings and courier
+///   integrations in force for a database (the rules file overridden by its documents).
 extension CustomerEngine {
     public func addRoutes(to emulator: RouterGroup<FlintRequestContext>) {
         emulator.get("engine") { [self] _, _ in
@@ -25,6 +29,25 @@ extension CustomerEngine {
                         "Expected {\"now\": RFC 3339 time}, {\"advanceDays\": n}, {\"advanceSeconds\": n} or {\"reset\": true}."
                 ))
             return try EmulatorJSON.response(clockView())
+        }
+        emulator.post("engine/couriers/{courier}:webhook") { [self] request, context in
+            let update = try await request.decodeJSON(
+                TrackingUpdate.self,
+                expected:
+                    "Expected a JSON object {\"awb\": string, \"status\": \"in_transit\"|\"delivered\"|\"return_initiated\"|\"returned\", \"time\": RFC 3339 (optional)}."
+            )
+            return try EmulatorJSON.response(
+                try await applyTracking(
+                    courier: context.parameters.get("courier") ?? "", update, project: request.query("project"),
+                    database: request.query("database")))
+        }
+        emulator.get("engine/settings") { [self] request, _ in
+            guard let project = request.query("project"), !project.isEmpty else {
+                throw FirestoreError.invalidArgument("project is required: /emulator/v1/engine/settings?project=P[&database=D].")
+            }
+            let database = request.query("database") ?? "(default)"
+            guard !database.isEmpty else { throw FirestoreError.invalidArgument("database must not be empty.") }
+            return try EmulatorJSON.response(SettingsView(try await settings(for: DatabaseID(project: project, database: database))))
         }
         emulator.post("engine:runInactivity") { [self] request, _ in
             try EmulatorJSON.response(
@@ -101,4 +124,37 @@ private struct EngineStatus: Encodable {
     var rules: String
     var clock: ClockView
     var databases: [String]
+}
+
+/// The settings in force for one database; an authKey is shown only as set or not.
+private struct SettingsView: Encodable {
+    struct Approval: Encodable {
+        var enabled: Bool
+        var minTrustScore: Int
+        var maxOrderTotal: Double
+        var newCustomerOrdersBelow: Int
+        var newCustomerMaxOrderTotal: Double
+        var source: String
+    }
+    struct Courier: Encodable {
+        var name: String?
+        var bookingUrl: String?
+        var authKeySet: Bool
+        var enabled: Bool
+        var source: String
+    }
+    var approval: Approval
+    var couriers: [String: Courier]
+    var problems: [String]
+
+    init(_ s: EngineSettings) {
+        approval = Approval(
+            enabled: s.autoApproval, minTrustScore: s.approval.minTrustScore, maxOrderTotal: s.approval.maxOrderTotal,
+            newCustomerOrdersBelow: s.approval.newCustomerOrdersBelow,
+            newCustomerMaxOrderTotal: s.approval.newCustomerMaxOrderTotal, source: s.approvalSource)
+        couriers = s.couriers.mapValues {
+            Courier(name: $0.name, bookingUrl: $0.bookingURL, authKeySet: $0.authKey != nil, enabled: $0.enabled, source: $0.source)
+        }
+        problems = s.problems
+    }
 }

@@ -23,6 +23,11 @@ public final class CustomerEngine: FlintExtension, Sendable {
     let service = Mutex<FirestoreService?>(nil)
     /// Databases that had engine events: the scheduled inactivity job visits them.
     let databases = Mutex<Set<DatabaseID>>([])
+    /// Each database's settings from `autoApprovalSettings` and `courierIntegrations`.
+    let settingsCache = SettingsCache()
+    /// One booking per order at a time.
+    let bookingLocks = KeyedLock()
+    let courierClient = CourierClient()
 
     public init(rules: EngineRules, rulesSource: String, logger: Logger = Logger(label: "flint.engine")) {
         self.rules = rules
@@ -38,6 +43,20 @@ public final class CustomerEngine: FlintExtension, Sendable {
         try runtime.on(nil, "customers/{phone}", key: "engine.customers") { [self] event, context in
             try await handleCustomer(event, context)
         }
+        // Booking: only orders waiting in ready_for_shipping whose courier may have an API make
+        // events; a failed booking is retried with the dispatcher's backoff.
+        try runtime.on(
+            nil, "orders/{orderId}", key: "engine.courierBooking", retry: true,
+            accepts: { [weak self] change in self?.mayBook(change) ?? false }
+        ) { [self] event, context in
+            try await handleBooking(event, context)
+        }
+        // A courier integration written with an API books the orders already waiting for it.
+        try runtime.on(nil, "\(EngineSettings.courierCollection)/{courier}", key: "engine.courierIntegrations", retry: true) {
+            [self] event, context in
+            try await handleIntegration(event, context)
+        }
+        runtime.service.observeCommits { [weak self] record in self?.settingsMayHaveChanged(record) }
         logger.info("Customer Intelligence Engine on (\(rulesSource)).")
         let minutes = rules.inactivity.runEveryMinutes
         return minutes > 0 ? [EngineScheduler(engine: self, every: .milliseconds(Int64(minutes * 60_000)))] : []
@@ -73,4 +92,7 @@ enum EnginePaths {
     /// `{last: n}`: the last customer number handed out (CUS_0001, CUS_0002, …).
     static let customerSequence = ResourcePath(["engine", "customerSequence"])
     static let customers = ResourcePath(["customers"])
+    static let orders = ResourcePath(["orders"])
+    static let approvalSettings = ResourcePath([EngineSettings.approvalCollection])
+    static let courierIntegrations = ResourcePath([EngineSettings.courierCollection])
 }

@@ -32,10 +32,13 @@ public struct Trigger: Sendable {
     public var target: Target
     /// Retry failed deliveries with exponential backoff; otherwise one attempt.
     public var retry: Bool
+    /// In-process triggers may narrow which changes make events: a change it refuses makes none.
+    /// It runs inside the commit's transaction, so it must be quick and must not block.
+    public var accepts: (@Sendable (DocumentChange) -> Bool)?
 
     public init(
         key: String, eventType: String, document: String, project: String? = nil, database: String = "(default)",
-        target: Target, retry: Bool = false
+        target: Target, retry: Bool = false, accepts: (@Sendable (DocumentChange) -> Bool)? = nil
     ) throws(FirestoreError) {
         if key.isEmpty { throw .invalidArgument("A trigger needs a non-empty name.") }
         self.key = key
@@ -46,6 +49,7 @@ public struct Trigger: Sendable {
         self.database = database
         self.target = target
         self.retry = retry
+        self.accepts = accepts
     }
 
     /// The params if this trigger fires for `change`'s kind of event on its document.

@@ -80,13 +80,14 @@ public final class TriggerRuntime: CommitHook, Sendable {
     /// Registers an in-process handler for `kind` events (nil: every kind) on documents matching `document`.
     public func on(
         _ kind: DocumentEventKind?, _ document: String, key: String? = nil, project: String? = nil,
-        database: String = "(default)", retry: Bool = false, handler: @escaping TriggerHandler
+        database: String = "(default)", retry: Bool = false,
+        accepts: (@Sendable (DocumentChange) -> Bool)? = nil, handler: @escaping TriggerHandler
     ) throws(FirestoreError) {
         let type = "google.cloud.firestore.document.v1." + (kind.map(\.rawValue) ?? "written")
         register(
             try Trigger(
                 key: key ?? "\(kind.map(\.rawValue) ?? "written"):\(document)", eventType: type, document: document,
-                project: project, database: database, target: .inProcess(handler), retry: retry))
+                project: project, database: database, target: .inProcess(handler), retry: retry, accepts: accepts))
     }
 
     public func onDocumentCreated(_ document: String, key: String? = nil, handler: @escaping TriggerHandler) throws(FirestoreError) {
@@ -124,7 +125,8 @@ public final class TriggerRuntime: CommitHook, Sendable {
         for record in records {
             for change in record.changes {
                 guard let kind = DocumentEventKind.of(before: change.before, after: change.after) else { continue }
-                for trigger in triggers.values where trigger.matches(change.database, change.path, kind) != nil {
+                for trigger in triggers.values
+                where trigger.matches(change.database, change.path, kind) != nil && trigger.accepts?(change) != false {
                     if depth >= options.maxDepth {
                         let name = change.database.name(of: change.path)
                         logger.error(

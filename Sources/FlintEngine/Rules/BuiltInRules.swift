@@ -54,7 +54,8 @@ enum BuiltInRules {
       "Chandigarh": { "default": "dtdc", "serves": ["dtdc", "delhivery"] },
       "Kochi": { "default": "indiapost", "serves": ["indiapost", "bluedart"] },
       "Patna-Central": { "default": "indiapost", "serves": ["indiapost", "ecomexpress"] }
-    }
+    },
+    "integrations": {}
   },
   "notifications": {
     "channel": "whatsapp",
@@ -62,9 +63,11 @@ enum BuiltInRules {
     "orderTemplates": {
       "approved": "order_confirmed",
       "shipped": "order_shipped",
+      "in_transit": "order_in_transit",
       "delivered": "order_delivered",
-      "cancelled": "order_cancelled",
-      "returned": "order_returned"
+      "return_initiated": "order_return_initiated",
+      "returned": "order_returned",
+      "cancelled": "order_cancelled"
     },
     "atRiskTemplate": "retarget_at_risk",
     "dormantTemplate": "retarget_dormant"

@@ -105,8 +105,23 @@ extension EngineRules {
             try r.allowOnly(["default", "serves"])
             out[name] = RegionCouriers(defaultCourier: regionDefault, serves: Set(serves))
         }
-        try o.allowOnly(["default", "regions"])
-        return Couriers(defaultCourier: defaultCourier, regions: out)
+        var integrations: [String: CourierIntegration] = [:]
+        if o.has("integrations") {
+            let all = try o.object("integrations")
+            for name in all.keys {
+                let i = try all.object(name)
+                let baseURL = try i.string("baseUrl")
+                guard CourierIntegration.isHTTPURL(baseURL) else {
+                    throw i.error("baseUrl", "must be an http:// or https:// URL, not \"\(baseURL)\"")
+                }
+                integrations[name] = CourierIntegration(
+                    baseURL: baseURL, bookingEndpoint: i.has("bookingEndpoint") ? try i.string("bookingEndpoint") : "",
+                    authKey: i.has("authKey") ? try i.string("authKey") : nil, source: "\(o.source): couriers.integrations.\(name)")
+                try i.allowOnly(["baseUrl", "bookingEndpoint", "authKey"])
+            }
+        }
+        try o.allowOnly(["default", "regions", "integrations"])
+        return Couriers(defaultCourier: defaultCourier, regions: out, integrations: integrations)
     }
 
     static let orderStages: Set<String> = [
@@ -189,6 +204,8 @@ struct RulesObject {
     }
 
     var keys: [String] { values.keys.sorted() }
+
+    func has(_ key: String) -> Bool { values[key] != nil }
 
     func error(_ key: String, _ problem: String) -> FirestoreError {
         .invalidArgument("\(source): \(path)\(key) \(problem).")

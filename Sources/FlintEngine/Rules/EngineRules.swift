@@ -60,6 +60,8 @@ public struct EngineRules: Sendable, Equatable {
         /// When neither the preferred courier nor the region has one.
         public var defaultCourier: String
         public var regions: [String: RegionCouriers]
+        /// Booking APIs by courier name; a `courierIntegrations/{courier}` document replaces its entry.
+        public var integrations: [String: CourierIntegration] = [:]
     }
 
     public struct Notifications: Sendable, Equatable {
