@@ -149,7 +149,7 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "FlintCoreTests", dependencies: ["FlintCore", "FlintProto", "FlintTesting"], swiftSettings: swift6),
-        .testTarget(name: "FlintRulesTests", dependencies: ["FlintRules", "FlintCore"], swiftSettings: swift6),
+        .testTarget(name: "FlintRulesTests", dependencies: ["FlintRules", "FlintCore", "FlintProto"], swiftSettings: swift6),
         .testTarget(
             name: "FlintTriggersTests",
             dependencies: ["FlintTriggers", "FlintProto", "FlintCore", "FlintStore", "FlintService", "FlintTesting"],

@@ -17,14 +17,19 @@ public struct QueryConstraint: Sendable, CustomStringConvertible {
         return parts.joined(separator: ", ")
     }
 
-    /// Whether `x op value` holds for every x the constraint allows.
+    /// Whether `x op value` holds for every x the constraint allows. Bounds compare only with values
+    /// of their own type (an integer bound says nothing about a float, as in production).
     func implies(_ op: BinaryOperator, _ value: RuleValue) -> Bool {
+        func cmp(_ bound: RuleValue) -> Int? {
+            guard bound.typeName == value.typeName else { return nil }
+            return RuleValue.compare(bound, value)
+        }
         switch op {
         case .less, .lessOrEqual:
-            guard let u = upper, let c = RuleValue.compare(u.value, value) else { return false }
+            guard let u = upper, let c = cmp(u.value) else { return false }
             return c < 0 || (c == 0 && (op == .lessOrEqual || !u.inclusive))
         case .greater, .greaterOrEqual:
-            guard let l = lower, let c = RuleValue.compare(l.value, value) else { return false }
+            guard let l = lower, let c = cmp(l.value) else { return false }
             return c > 0 || (c == 0 && (op == .greaterOrEqual || !l.inclusive))
         case .notEqual:
             if excluded.contains(where: { RuleValue.equal($0, value) }) { return true }

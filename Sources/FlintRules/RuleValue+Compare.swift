@@ -2,28 +2,32 @@ import Foundation
 
 extension RuleValue {
     /// Equality as rules define it: numbers compare by value across int and float, sets ignore order.
-    public static func equal(_ a: RuleValue, _ b: RuleValue) -> Bool {
+    public static func equal(_ a: RuleValue, _ b: RuleValue) -> Bool { equal(a, b, nested: false) }
+
+    /// Inside lists and maps an int never equals a float (production compares elements strictly).
+    static func equal(_ a: RuleValue, _ b: RuleValue, nested: Bool) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
         case (.int(let x), .int(let y)): return x == y
         case (.float(let x), .float(let y)): return x == y
-        case (.int(let x), .float(let y)): return Double(x) == y
-        case (.float(let x), .int(let y)): return x == Double(y)
+        case (.int(let x), .float(let y)): return !nested && Double(x) == y
+        case (.float(let x), .int(let y)): return !nested && x == Double(y)
         case (.string(let x), .string(let y)): return x.utf8.elementsEqual(y.utf8)
         case (.bytes(let x), .bytes(let y)): return x == y
         case (.path(let x), .path(let y)): return x == y
         case (.timestamp(let x), .timestamp(let y)): return x == y
         case (.duration(let x), .duration(let y)): return x == y
         case (.latlng(let a1, let b1), .latlng(let a2, let b2)): return a1 == a2 && b1 == b2
-        case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case (.list(let x), .list(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1, nested: true) }
         case (.set(let x), .set(let y)):
-            return x.count == y.count && x.allSatisfy { e in y.contains { equal(e, $0) } }
+            return x.count == y.count && x.allSatisfy { e in y.contains { equal(e, $0, nested: true) } }
         case (.map(let x), .map(let y)):
             guard x.count == y.count else { return false }
             let dy = y.dictionary
             for (k, v) in x.dictionary {
-                guard let w = dy[k], equal(v, w) else { return false }
+                guard let w = dy[k], equal(v, w, nested: true) else { return false }
             }
             return true
         default: return false

@@ -49,6 +49,8 @@ public enum RuleValue: Sendable {
     func isType(_ name: String) -> Bool {
         switch (name, self) {
         case ("number", .int), ("number", .float): true
+        // Production compiles `x is set` but never answers true (checked against the official emulator).
+        case ("set", _): false
         default: typeName == name
         }
     }

@@ -132,8 +132,9 @@ extension RulesLibrary {
             let da = a.dictionary, db = b.dictionary
             let keys: [String]
             switch name {
-            case "addedKeys": keys = db.keys.filter { da[$0] == nil }
-            case "removedKeys": keys = da.keys.filter { db[$0] == nil }
+            // `a.diff(b)`: added = in a, not in b (request.resource.data.diff(resource.data) names the write's additions).
+            case "addedKeys": keys = da.keys.filter { db[$0] == nil }
+            case "removedKeys": keys = db.keys.filter { da[$0] == nil }
             case "changedKeys": keys = da.keys.filter { k in db[k].map { !RuleValue.equal($0, da[k]!) } ?? false }
             case "unchangedKeys": keys = da.keys.filter { k in db[k].map { RuleValue.equal($0, da[k]!) } ?? false }
             case "affectedKeys":

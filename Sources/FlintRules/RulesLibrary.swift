@@ -131,9 +131,8 @@ enum RulesLibrary {
             switch args[0] {
             case .int: return args[0]
             case .float(let d):
-                let r = name == "math.ceil" ? d.rounded(.up) : name == "math.floor" ? d.rounded(.down) : d.rounded()
-                guard r.isFinite, abs(r) < 9.2e18 else { throw badArgument(name, args, at: e) }
-                return .int(Int64(r))
+                // Floats stay floats; round takes halves up, as Java's Math.round does.
+                return .float(name == "math.ceil" ? d.rounded(.up) : name == "math.floor" ? d.rounded(.down) : (d + 0.5).rounded(.down))
             default: throw badArgument(name, args, at: e)
             }
         case "math.sqrt":
@@ -157,8 +156,9 @@ enum RulesLibrary {
             default: throw badArgument(name, args, at: e)
             }
             switch name {
-            case "hashing.crc32": return .int(Int64(Hashing.crc32(input, polynomial: 0xEDB8_8320)))
-            case "hashing.crc32c": return .int(Int64(Hashing.crc32(input, polynomial: 0x82F6_3B78)))
+            case "hashing.crc32", "hashing.crc32c":
+                let crc = Hashing.crc32(input, polynomial: name == "hashing.crc32" ? 0xEDB8_8320 : 0x82F6_3B78)
+                return .bytes([24, 16, 8, 0].map { UInt8(truncatingIfNeeded: crc >> UInt32($0)) })
             case "hashing.md5": return .bytes(Hashing.md5(input))
             default: return .bytes(Hashing.sha256(input))
             }

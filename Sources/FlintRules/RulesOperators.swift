@@ -40,7 +40,6 @@ enum RulesOperators {
                 if o { throw RuleError("Integer overflow.", at: e.range.start) }
                 return .int(r)
             case (.string(let x), .string(let y)): return .string(x + y)
-            case (.list(let x), .list(let y)): return .list(x + y)
             case (.bytes(let x), .bytes(let y)): return .bytes(x + y)
             case (.duration(let x), .duration(let y)): return .duration(x &+ y)
             case (.timestamp(let t), .duration(let d)), (.duration(let d), .timestamp(let t)):

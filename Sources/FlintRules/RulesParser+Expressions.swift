@@ -84,6 +84,12 @@ extension RulesParser {
                     if case .identifier(let ns) = e.kind, RulesLibrary.namespaces.contains(ns) {
                         e = node(.call(ns + "." + name, args), from: start)
                     } else {
+                        // A literal pattern that is not a regular expression fails the compile, as in production.
+                        if name == "matches", let a = args.first, case .literal(.string(let pattern)) = a.kind,
+                            RulesLibrary.regex(pattern) == nil
+                        {
+                            throw RulesSyntaxError("Invalid regular expression pattern. Pattern: \(pattern).", at: a.range.start)
+                        }
                         e = node(.method(e, name, args), from: start)
                     }
                 } else {
@@ -207,8 +213,9 @@ extension RulesParser {
             }
         }
         if !text.isEmpty { parts.append(.text(String(decoding: text, as: UTF8.self))) }
-        lastEnd = lexer.offset
+        let end = lexer.offset
         try advance()
+        lastEnd = end
         return node(.path(parts), from: start)
     }
 }

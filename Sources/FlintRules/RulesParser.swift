@@ -20,7 +20,11 @@ public struct RulesParser {
 
     // MARK: tokens
 
-    mutating func advance() throws(RulesSyntaxError) { token = try lexer.next() }
+    /// Moves past the current token, remembering where it ended (expressions' source text ends there).
+    mutating func advance() throws(RulesSyntaxError) {
+        lastEnd = token.end
+        token = try lexer.next()
+    }
 
     func isPunct(_ p: String) -> Bool { token.kind == .punct(p) }
     func isWord(_ w: String) -> Bool { token.kind == .identifier(w) }
@@ -53,10 +57,7 @@ public struct RulesParser {
     /// The end offset of the last token consumed.
     var lastEnd = 0
 
-    mutating func consume() throws(RulesSyntaxError) {
-        lastEnd = token.end
-        try advance()
-    }
+    mutating func consume() throws(RulesSyntaxError) { try advance() }
 
     // MARK: file structure
 

@@ -81,6 +81,7 @@ import Testing
         ("/databases/x/documents/a/$(1)", "/databases/x/documents/a/1"),
         ("/databases/$('d')/documents/a/b", "/databases/d/documents/a/b"),
         ("math.abs(-2)", "2"),
+        ("[1] + [1] == [1, 1] || true", "true"),
         ("null", "null"),
     ])
     func parsesExpressions(source: String, expected: String) throws {
@@ -100,6 +101,7 @@ import Testing
         ("service cloud.firestore {\n match /a/{b} { allow read: if # ; }\n}", 2, 32, "Unexpected character '#'"),
         ("service cloud.firestore {\n match a/{b} { }\n}", 2, 8, "expected a path starting with '/'"),
         ("service cloud.firestore {\n match /a/{x=**}/b/{y=**} { }\n}", 2, 26, "only one"),
+        ("service cloud.firestore {\n match /a/{b} { allow read: if 'x'.matches('('); }\n}", 2, 44, "Invalid regular expression pattern. Pattern: (."),
     ])
     func reportsErrorsWithPositions(source: String, line: Int, column: Int, message: String) {
         #expect {
