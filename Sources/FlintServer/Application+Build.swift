@@ -33,6 +33,10 @@ public func buildApplication(
         let triggers = TriggerRuntime(service: service, outbox: outbox, options: configuration.triggers, logger: logger)
         for function in configuration.functions { triggers.register(function) }
         var services: [any Service] = [StoreLifetime(store: store, service: service), triggers.dispatcher]
+        if let rulesPath = configuration.rulesPath {
+            try RulesFileWatcher.loadAtStart(rulesPath, into: service, logger: logger)
+            services.append(RulesFileWatcher(path: rulesPath, service: service, logger: logger))
+        }
         for e in configuration.extensions { services += try e.install(on: triggers) }
         try await triggers.start()
 
@@ -69,6 +73,7 @@ func buildRouter(
     emulator.get("ready") { _, _ in EmulatorJSON.text("Ok\n") }
     emulator.addDatabaseRoutes(service: service)
     emulator.addTriggerRoutes(triggers)
+    emulator.addRulesRoutes(service)
     for e in extensions { e.addRoutes(to: emulator) }
     return router
 }

@@ -15,6 +15,8 @@ public struct FlintConfiguration: Sendable {
     public var triggers = TriggerRuntime.Options()
     /// External functions (from `--functions`).
     public var functions: [Trigger] = []
+    /// A `firestore.rules` file to enforce (reloaded when it changes); nil: every request is allowed.
+    public var rulesPath: String?
     /// Built-in logic installed on the trigger runtime before delivery starts.
     public var extensions: [any FlintExtension] = []
 

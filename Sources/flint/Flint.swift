@@ -68,6 +68,9 @@ struct Start: AsyncParsableCommand {
     @Option(help: "The engine's rules file (default: rules/engine.json, else the built-in rules).")
     var engineRules: String?
 
+    @Option(help: "A firestore.rules file to enforce on client requests (reloaded when it changes); without it every request is allowed.")
+    var rules: String?
+
     func validate() throws {
         guard DeliveryMode(rawValue: triggerMode) != nil else {
             throw ValidationError("--trigger-mode must be normal, duplicate or shuffle.")
@@ -122,10 +125,18 @@ struct Start: AsyncParsableCommand {
             }
         }
         if !noEngine { configuration.extensions.append(try engine(logger: logger)) }
-        let app = try await buildApplication(configuration, logger: logger) { port in
-            let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n"
-            FileHandle.standardOutput.write(Data(lines.utf8))
+        configuration.rulesPath = rules
+        let rulesLine = rules.map { "Security rules: enforcing \($0) (reloaded when it changes)" }
+            ?? "Security rules: none loaded, every request is allowed (--rules PATH, or PUT /emulator/v1/projects/P:securityRules)"
+        let app: some ApplicationProtocol
+        do {
+            app = try await buildApplication(configuration, logger: logger) { port in
+                let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+                let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n\(rulesLine)\n"
+                FileHandle.standardOutput.write(Data(lines.utf8))
+            }
+        } catch let error as FirestoreError {
+            throw ValidationError(error.message)
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
