@@ -9,13 +9,13 @@ import Hummingbird
 /// coverage, and the log of recent evaluations.
 extension RouterGroup<FlintRequestContext> {
     func addRulesRoutes(_ service: FirestoreService) {
-        put("projects/{target}") { request, context in
-            let (project, verb) = try RulesRoutes.split(try context.parameters.require("target"))
+        put("projects/{project}") { request, context in
+            let (project, verb) = try RulesRoutes.split(try context.parameters.require("project"))
             guard verb == "securityRules" else { throw RulesRoutes.unknown(verb) }
             return try RulesRoutes.load(try await request.jsonObject(), project: project, service: service)
         }
-        get("projects/{target}") { request, context in
-            let (project, verb) = try RulesRoutes.split(try context.parameters.require("target"))
+        get("projects/{project}") { request, context in
+            let (project, verb) = try RulesRoutes.split(try context.parameters.require("project"))
             switch verb {
             case "ruleCoverage":
                 return RulesRoutes.json(RulesRoutes.coverage(service, project: project))

@@ -142,7 +142,10 @@ extension FirestoreService {
             let result = plan.apply(to: stored, requestTime: requestTime).fields
             applied[plan.path] = .some(result)
             let db = plan.database.database
-            let method: RuleMethod = result == nil ? .delete : (stored == nil ? .create : .update)
+            // An exists precondition says what the write means (a create of an existing document is
+            // judged as a create, then fails ALREADY_EXISTS); otherwise the stored state does.
+            var method: RuleMethod = result == nil ? .delete : (stored == nil ? .create : .update)
+            if result != nil, case .exists(let exists) = plan.precondition { method = exists ? .update : .create }
             let resource: RuleValue = stored.map { .resource(database: db, path: plan.path.segments, fields: $0) } ?? .null
             let request = RulesRequest(
                 method: method, target: .document(database: db, path: plan.path.segments), auth: Self.token(context),

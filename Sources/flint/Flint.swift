@@ -89,6 +89,9 @@ struct Start: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
         if let dataPath, dataPath.isEmpty { throw ValidationError("--data needs a file path.") }
+        if let rules, !FileManager.default.isReadableFile(atPath: rules) {
+            throw ValidationError("--rules names \(rules), which cannot be read.")
+        }
         guard transactionLifetime > 0, transactionIdle > 0 else {
             throw ValidationError("--transaction-lifetime and --transaction-idle must be positive.")
         }
@@ -128,15 +131,11 @@ struct Start: AsyncParsableCommand {
         configuration.rulesPath = rules
         let rulesLine = rules.map { "Security rules: enforcing \($0) (reloaded when it changes)" }
             ?? "Security rules: none loaded, every request is allowed (--rules PATH, or PUT /emulator/v1/projects/P:securityRules)"
-        let app: some ApplicationProtocol
-        do {
-            app = try await buildApplication(configuration, logger: logger) { port in
-                let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-                let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n\(rulesLine)\n"
-                FileHandle.standardOutput.write(Data(lines.utf8))
-            }
-        } catch let error as FirestoreError {
-            throw ValidationError(error.message)
+        // A rules file that does not compile stops the start with its line and column.
+        let app = try await buildApplication(configuration, logger: logger) { port in
+            let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            let lines = "export FIRESTORE_EMULATOR_HOST=\(shown)\nFlint ready on \(shown) (REST and gRPC, \(store))\n\(rulesLine)\n"
+            FileHandle.standardOutput.write(Data(lines.utf8))
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }

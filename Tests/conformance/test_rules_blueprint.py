@@ -116,7 +116,7 @@ def test_customer_never_writes_derived_fields(bp):
     from google.api_core.exceptions import PermissionDenied
     db = sdk_client(server, project, CUSTOMER)
     db.document(f"customers/{PHONE}").update({"name": "Rohit V", "preferredLanguage": "en"})
-    for field, value in [("trustScore", 100), ("totalOrders", 99), ("loyaltyTier", "platinum"), ("isDubious", False)]:
+    for field, value in [("trustScore", 100), ("totalOrders", 99), ("loyaltyTier", "platinum"), ("isDubious", True)]:
         with pytest.raises(PermissionDenied):
             db.document(f"customers/{PHONE}").update({field: value})
     with pytest.raises(PermissionDenied):
@@ -169,9 +169,14 @@ def test_listener_on_a_denied_query_gets_permission_denied(bp):
     allowed.unsubscribe()
     assert snapshots and snapshots[0] == ["ORD_1"]
 
+    # The target is removed with PERMISSION_DENIED as its cause: the SDK's stream consumer stops
+    # ("Error 7: Missing or insufficient permissions.") and no snapshot is raised.
     watch = db.collection("orders").on_snapshot(lambda *a: snapshots.append("unexpected"))
     deadline = time.time() + 10
-    while not watch._closed and time.time() < deadline:
+    while watch._consumer.is_active and time.time() < deadline:
         time.sleep(0.05)
-    assert watch._closed, "a denied Listen target must end the listener"
+    assert not watch._consumer.is_active, "a denied Listen target must end the listener"
     assert "unexpected" not in snapshots
+    log = requests.get(f"{server.base}/emulator/v1/projects/{project}:ruleEvaluations", params={"limit": 1}).json()
+    newest = log["evaluations"][0]
+    assert (newest["method"], newest["path"], newest["allowed"]) == ("list", "orders", False)
