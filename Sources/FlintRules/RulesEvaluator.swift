@@ -63,16 +63,13 @@ final class RulesEvaluator {
         }
     }
 
+    /// What coverage records of a value: booleans and null as such, other values by type (cheap:
+    /// no value is rendered while requests are judged).
     static func coverageLabel(_ v: RuleValue) -> String {
         switch v {
-        case .null, .bool, .int, .float, .path, .duration, .timestamp, .latlng: return v.description
-        case .string(let s): return s.utf8.count <= 64 ? v.description : "string(\(s.utf8.count) bytes)"
-        case .bytes(let b): return "bytes(\(b.count))"
-        case .list(let l): return "list(\(l.count))"
-        case .set(let l): return "set(\(l.count))"
-        case .map(let m): return "map(\(m.count))"
-        case .mapDiff: return "map_diff"
-        case .constrained(let c): return "constraint(\(c))"
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        default: return v.typeName
         }
     }
 
