@@ -4,13 +4,24 @@ import Synchronization
 /// The values every expression of a ruleset has taken, and how often, since it was loaded.
 public final class RulesCoverage: Sendable {
     struct Counts: Sendable {
-        var values: [Int: [String: Int]] = [:]
+        /// Per expression id, how often it took each `CoverageMark` kind.
+        var kinds: [[Int]]
+        var errors: [Int: [String: Int]] = [:]
         var statements: [Int: (allowed: Int, denied: Int, errors: Int)] = [:]
+
+        func values(_ id: Int) -> [String: Int] {
+            var out: [String: Int] = [:]
+            for (k, n) in kinds[id].enumerated() where n > 0 && k != Int(CoverageMark.error) {
+                out[CoverageMark.labels[k]] = n
+            }
+            for (m, n) in errors[id] ?? [:] { out["error: " + m] = n }
+            return out
+        }
     }
 
     let expressions: [RuleExpr]
     let statements: [AllowStatement]
-    private let counts = Mutex(Counts())
+    private let counts: Mutex<Counts>
 
     init(_ file: RulesFile) {
         var exprs: [RuleExpr] = []
@@ -47,13 +58,22 @@ public final class RulesCoverage: Sendable {
         }
         file.functions.forEach(function)
         file.matches.forEach(block)
+        counts = Mutex(Counts(kinds: Array(repeating: Array(repeating: 0, count: CoverageMark.labels.count), count: file.expressionCount)))
         expressions = exprs.sorted { $0.range.start.offset < $1.range.start.offset || ($0.range.start.offset == $1.range.start.offset && $0.range.end > $1.range.end) }
         statements = stmts
     }
 
-    func record(_ values: [(Int, String)], statements outcomes: [(AllowStatement, StatementOutcome.Result)]) {
+    func record(_ marks: [CoverageMark], statements outcomes: [(AllowStatement, StatementOutcome.Result)]) {
         counts.withLock { c in
-            for (id, label) in values { c.values[id, default: [:]][label, default: 0] += 1 }
+            for m in marks {
+                let id = Int(m.id)
+                guard id < c.kinds.count else { continue }
+                if let message = m.message {
+                    c.errors[id, default: [:]][message, default: 0] += 1
+                } else {
+                    c.kinds[id][Int(m.kind)] += 1
+                }
+            }
             for (s, r) in outcomes {
                 var t = c.statements[s.position.offset] ?? (0, 0, 0)
                 switch r {
@@ -77,7 +97,7 @@ public final class RulesCoverage: Sendable {
             ]
         }
         let exprs: [[String: Any]] = expressions.map { e in
-            let values = (c.values[e.id] ?? [:]).sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            let values = c.values(e.id).sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
             return [
                 "line": e.range.start.line, "column": e.range.start.column, "text": e.sourceText ?? "",
                 "evaluations": values.reduce(0) { $0 + $1.value },
@@ -101,7 +121,7 @@ public final class RulesCoverage: Sendable {
             let n = i + 1
             var notes: [String] = []
             for e in byLine[n] ?? [] {
-                let values = (c.values[e.id] ?? [:]).sorted { $0.value > $1.value }
+                let values = c.values(e.id).sorted { $0.value > $1.value }
                 let seen = values.isEmpty ? "never evaluated" : values.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
                 notes.append("<li class=\"\(values.isEmpty ? "miss" : "hit")\"><code>\(esc(e.sourceText ?? ""))</code> → \(esc(seen))</li>")
             }

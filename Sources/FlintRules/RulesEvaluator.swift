@@ -8,6 +8,40 @@ public struct RuleError: Error, Sendable {
     }
 }
 
+/// One value an expression took while a request was judged: a small kind, no rendering.
+struct CoverageMark: Sendable {
+    var id: Int32
+    var kind: UInt8
+    var message: String? = nil
+
+    static let error: UInt8 = 3
+    /// `true`, `false`, `null`, an error, then one kind per other type.
+    static let labels = [
+        "true", "false", "null", "error", "int", "float", "string", "bytes", "path", "timestamp", "duration", "latlng",
+        "list", "map", "set", "map_diff", "constraint",
+    ]
+
+    static func kind(of v: RuleValue) -> UInt8 {
+        switch v {
+        case .bool(let b): b ? 0 : 1
+        case .null: 2
+        case .int: 4
+        case .float: 5
+        case .string: 6
+        case .bytes: 7
+        case .path: 8
+        case .timestamp: 9
+        case .duration: 10
+        case .latlng: 11
+        case .list: 12
+        case .map: 13
+        case .set: 14
+        case .mapDiff: 15
+        case .constrained: 16
+        }
+    }
+}
+
 /// Reads documents for `get()`, `exists()`, `getAfter()` and `existsAfter()`.
 public protocol RulesDocumentReader {
     /// The document at `path` (segments below `documents`) of `database`, before or after the
@@ -27,7 +61,7 @@ final class RulesEvaluator {
     let accessLimit: Int
     var accessed: [String: Fields?] = [:]
     var debugOutput: [String] = []
-    var coverage: [(Int, String)]?
+    var coverage: [CoverageMark]?
     var callDepth = 0
 
     init(
@@ -55,21 +89,11 @@ final class RulesEvaluator {
         if coverage == nil { return try evaluateNode(e) }
         do {
             let v = try evaluateNode(e)
-            coverage?.append((e.id, Self.coverageLabel(v)))
+            coverage?.append(CoverageMark(id: Int32(e.id), kind: CoverageMark.kind(of: v)))
             return v
         } catch {
-            coverage?.append((e.id, "error: " + error.message))
+            coverage?.append(CoverageMark(id: Int32(e.id), kind: CoverageMark.error, message: error.message))
             throw error
-        }
-    }
-
-    /// What coverage records of a value: booleans and null as such, other values by type (cheap:
-    /// no value is rendered while requests are judged).
-    static func coverageLabel(_ v: RuleValue) -> String {
-        switch v {
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        default: return v.typeName
         }
     }
 

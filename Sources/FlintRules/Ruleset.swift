@@ -135,7 +135,7 @@ public final class Ruleset: Sendable {
         var outcomes: [StatementOutcome] = []
         var debug: [String] = []
         var allowed = false
-        var coverage: [(Int, String)] = []
+        var coverage: [CoverageMark] = []
         for m in matches {
             guard let bound = request.target.match(m.pattern) else { continue }
             for statement in m.allows where statement.methods.contains(request.method) {
