@@ -111,6 +111,22 @@ import Testing
         #expect(list(try plan([("n", .equal, .integer(7))], collection: "items", group: true), target: items))
     }
 
+    @Test func coverageCountsTheValuesEachExpressionTook() throws {
+        let ruleset = try Ruleset(source: Self.source)
+        let target = RulesTarget.document(database: "(default)", path: ["orders", "o1"])
+        _ = ruleset.evaluate(request(.get, target, resource: doc(["owner": .string("u1")])), reader: nil)
+        _ = ruleset.evaluate(request(.get, target, resource: doc(["owner": .string("u2")])), reader: nil)
+        _ = ruleset.evaluate(request(.get, target), reader: nil)
+        let report = ruleset.coverage.report()
+        let expressions = try #require(report["expressions"] as? [[String: Any]])
+        let condition = try #require(expressions.first { $0["text"] as? String == "resource.data.owner == request.auth.uid" })
+        let values = (condition["values"] as? [[String: Any]] ?? []).map { "\($0["value"]!)=\($0["count"]!)" }
+        #expect(Set(values) == ["true=1", "false=1", "error: Null value error.=1"])
+        let statements = try #require(report["statements"] as? [[String: Any]])
+        #expect(statements[0]["allowed"] as? Int == 1 && statements[0]["denied"] as? Int == 1 && statements[0]["errors"] as? Int == 1)
+        #expect(ruleset.coverage.html(source: Self.source).contains("resource.data.owner == request.auth.uid</code> → "))
+    }
+
     @Test func collectionGroupsMatchOnlyRecursiveWildcards() {
         let group = RulesTarget.collectionGroup(database: "(default)", parent: [], collectionID: "items")
         #expect(group.match([.literal("databases"), .single("d"), .literal("documents"), .rest("p"), .literal("items"), .single("i")]) != nil)
