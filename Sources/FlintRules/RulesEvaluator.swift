@@ -55,7 +55,7 @@ import FlintCore
 /// `debug()` output and, when coverage is on, the values each expression took.
 final class RulesEvaluator {
     var scope: [(name: String, value: RuleValue)]
-    let functions: [String: RuleFunction]
+    var functions: [String: RuleFunction]
     let reader: (any RulesDocumentReader)?
     let database: String
     let accessLimit: Int
@@ -73,7 +73,11 @@ final class RulesEvaluator {
         self.reader = reader
         self.database = database
         self.accessLimit = accessLimit
-        coverage = recordCoverage ? [] : nil
+        if recordCoverage {
+            var marks: [CoverageMark] = []
+            marks.reserveCapacity(64)
+            coverage = marks
+        }
     }
 
     func lookup(_ name: String) -> RuleValue? {

@@ -133,18 +133,20 @@ public final class Ruleset: Sendable {
         if let q = request.query { requestFields["query"] = q }
         let requestValue = RuleValue.map(.values(requestFields))
         var outcomes: [StatementOutcome] = []
-        var debug: [String] = []
         var allowed = false
-        var coverage: [CoverageMark] = []
+        // One evaluator for the whole request: documents read by get()/exists() count once against
+        // the request's limit, whichever statement reads them.
+        let base: [(name: String, value: RuleValue)] = [("request", requestValue), ("resource", request.resource)]
+        let evaluator = RulesEvaluator(
+            scope: [], functions: [:], reader: reader, database: request.target.database,
+            accessLimit: request.accessLimit, recordCoverage: true)
         for m in matches {
             guard let bound = request.target.match(m.pattern) else { continue }
+            evaluator.functions = m.functions
             for statement in m.allows where statement.methods.contains(request.method) {
-                let evaluator = RulesEvaluator(
-                    scope: [("request", requestValue), ("resource", request.resource)] + bound,
-                    functions: m.functions, reader: reader, database: request.target.database,
-                    accessLimit: request.accessLimit, recordCoverage: true)
+                evaluator.scope = base
+                for b in bound { evaluator.scope.append((name: b.0, value: b.1)) }
                 var outcome = StatementOutcome(statement: statement, result: .allowed)
-                defer { debug += evaluator.debugOutput }
                 if let condition = statement.condition {
                     do {
                         if try !evaluator.bool(condition) {
@@ -160,7 +162,6 @@ public final class Ruleset: Sendable {
                         evaluator.debugOutput = printed
                     }
                 }
-                coverage += evaluator.coverage ?? []
                 outcomes.append(outcome)
                 if case .allowed = outcome.result {
                     allowed = true
@@ -169,8 +170,8 @@ public final class Ruleset: Sendable {
             }
             if allowed { break }
         }
-        self.coverage.record(coverage, statements: outcomes.map { ($0.statement, $0.result) })
-        return RulesDecision(allowed: allowed, method: request.method, outcomes: outcomes, debug: debug)
+        self.coverage.record(evaluator.coverage ?? [], statements: outcomes.map { ($0.statement, $0.result) })
+        return RulesDecision(allowed: allowed, method: request.method, outcomes: outcomes, debug: evaluator.debugOutput)
     }
 
     /// The innermost sub-expression that made `e` false (or fail): the failing side of an `&&`,
