@@ -39,6 +39,8 @@ let package = Package(
             dependencies: ["FlintProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: swift6
         ),
+        // Security rules: the language (parser, evaluator, standard library), judging requests, coverage.
+        .target(name: "FlintRules", dependencies: ["FlintCore"], swiftSettings: swift6),
         // SQLite settings only its C API can make.
         .target(name: "CFlintSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite storage through GRDB: documents, the per-field index, collections, kept versions, the outbox table.
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "FlintService",
             dependencies: [
-                "FlintCore", "FlintProto", "FlintStore",
+                "FlintCore", "FlintProto", "FlintStore", "FlintRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
@@ -109,7 +111,7 @@ let package = Package(
         .target(
             name: "FlintServer",
             dependencies: [
-                "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers", "FlintExport",
+                "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers", "FlintExport", "FlintRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -169,6 +171,7 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "FlintCoreTests", dependencies: ["FlintCore", "FlintProto", "FlintTesting"], swiftSettings: swift6),
+        .testTarget(name: "FlintRulesTests", dependencies: ["FlintRules", "FlintCore", "FlintProto"], swiftSettings: swift6),
         .testTarget(
             name: "FlintTriggersTests",
             dependencies: ["FlintTriggers", "FlintProto", "FlintCore", "FlintStore", "FlintService", "FlintTesting"],

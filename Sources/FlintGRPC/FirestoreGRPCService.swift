@@ -134,8 +134,10 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
     {
         let deadline = GRPCDeadline(request.metadata)
         let prefix = request.metadata[stringValues: "google-cloud-resource-prefix"].first(where: { _ in true })
+        let caller: CallContext
+        do { caller = try Self.callContext(request.metadata) } catch { throw GRPCStatusMapping.rpcError(error) }
         return StreamingServerResponse { [listeners] writer in
-            let stream = listeners.open(defaultDatabase: prefix)
+            let stream = listeners.open(defaultDatabase: prefix, context: caller)
             do {
                 try await withRPCCancellationHandler {
                     try await stream.run(request.messages) { try await writer.write(contentsOf: $0) }

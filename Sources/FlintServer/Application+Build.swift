@@ -40,6 +40,10 @@ public func buildApplication(
         for function in configuration.functions { triggers.register(function) }
         let lifetime = StoreLifetime(store: store, service: service, exportOnExit: configuration.exportOnExit, logger: logger)
         var services: [any Service] = [lifetime, triggers.dispatcher]
+        if let rulesPath = configuration.rulesPath {
+            try RulesFileWatcher.loadAtStart(rulesPath, into: service, logger: logger)
+            services.append(RulesFileWatcher(path: rulesPath, service: service, logger: logger))
+        }
         for e in configuration.extensions { services += try e.install(on: triggers) }
         try await triggers.start()
 
@@ -82,6 +86,7 @@ func buildRouter(
         emulator.addExportRoutes(
             store: exports.store, service: service, triggers: triggers, snapshots: exports.snapshots, logger: exports.logger)
     }
+    emulator.addRulesRoutes(service)
     for e in extensions {
         e.addRoutes(to: emulator)
         e.addRootRoutes(to: router)

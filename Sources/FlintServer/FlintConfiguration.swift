@@ -21,6 +21,8 @@ public struct FlintConfiguration: Sendable {
     public var importProject: String?
     /// Where to write an export (firebase-tools' layout) at shutdown.
     public var exportOnExit: String?
+    /// A `firestore.rules` file to enforce (reloaded when it changes); nil: every request is allowed.
+    public var rulesPath: String?
     /// Built-in logic installed on the trigger runtime before delivery starts.
     public var extensions: [any FlintExtension] = []
 

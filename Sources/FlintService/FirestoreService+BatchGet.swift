@@ -28,7 +28,11 @@ extension FirestoreService {
             return try requested.map { target in
                 var response = Google_Firestore_V1_BatchGetDocumentsResponse()
                 response.readTime = readTime
-                if let path = target.path, let doc = try self.document(database, path, view: view, reader: reader) {
+                let doc = try target.path.flatMap { try self.document(database, $0, view: view, reader: reader) }
+                if let path = target.path {
+                    try self.authorizeGet(database, path, doc, view: view, reader: reader, context: context, accessLimit: 20)
+                }
+                if let doc {
                     response.found = doc.proto(in: database, mask: mask)
                 } else {
                     response.missing = target.name

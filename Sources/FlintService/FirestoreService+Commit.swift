@@ -108,6 +108,9 @@ extension FirestoreService {
         let observers = commitObservers
         let (outcome, _, _) = try await store.write({ writer in
             var (plans, known) = try plans(writer)
+            if atomically {
+                try self.authorizeWrites(plans, known: known, writer: writer, context: context, requestTime: requestTime)
+            }
             if let pruneBefore { try writer.pruneVersions(before: pruneBefore) }
             var results: [WriteOutcome] = []
             var times: [Int64] = []

@@ -11,7 +11,11 @@ extension FirestoreService {
         let mask = try parseMask(request.hasMask, request.mask)
         let (view, _) = try await readView(request, database: database)
         await lock([path], in: database, view: view)
-        guard let doc = try await store.read({ try self.document(database, path, view: view, reader: $0) }) else {
+        guard let doc = try await store.read({ reader in
+            let doc = try self.document(database, path, view: view, reader: reader)
+            try self.authorizeGet(database, path, doc, view: view, reader: reader, context: context)
+            return doc
+        }) else {
             throw FirestoreError.notFound("Document (\(request.name)) not found.")
         }
         return doc.proto(in: database, mask: mask)

@@ -24,6 +24,10 @@ extension FirestoreService {
         let pageSize = request.pageSize == 0 ? Int.max : Int(request.pageSize)
 
         return try await store.read { reader in
+            try self.authorizeListing(
+                collection, database, pageSize: pageSize == Int.max ? nil : pageSize,
+                orderBy: order.fields.map { ($0.path.description, $0.descending) }, view: view, reader: reader,
+                context: context)
             var response = Google_Firestore_V1_ListDocumentsResponse()
             var docs: [FirestoreDocument]
             if case .latest = view, order.isKeyOrder && !request.showMissing {

@@ -26,6 +26,7 @@ extension FirestoreService {
         let start = try PageToken(request.pageToken).offset ?? 0
         let (view, _) = try await readView(request, database: database)
         let docs = try await store.read { reader in
+            try self.authorizeQuery(plan, database, parent, view: view, reader: reader, context: context)
             var stats = QueryStats()
             return try self.execute(plan, database, parent, view: view, reader: reader, stats: &stats)
         }

@@ -19,6 +19,7 @@ extension FirestoreService {
         let started = ContinuousClock.now
         let executed = explain?.analyze == false ? plan.planningOnly : plan
         let (docs, stats, lastCommit) = try await store.read { reader in
+            try self.authorizeQuery(plan, database, parent, view: view, reader: reader, context: context)
             var stats = QueryStats()
             // Explain without analysis plans the query but reads nothing.
             let docs = try self.execute(executed, database, parent, view: view, reader: reader, stats: &stats)
@@ -67,7 +68,8 @@ extension FirestoreService {
         let analyze = explain?.analyze ?? true
         let executed = analyze ? plan : plan.planningOnly
         let countsOnly = required.isEmpty
-        let (fields, indexCount, stats, lastCommit) = try await store.read { reader in
+        let (fields, indexCount, stats, lastCommit) = try await store.read { [plan] reader in
+            try self.authorizeQuery(plan, database, parent, view: view, reader: reader, context: context)
             var stats = QueryStats()
             // Counts alone can often be answered by counting index entries, reading no document.
             if case .latest = view, countsOnly, analyze,

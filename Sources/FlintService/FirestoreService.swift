@@ -46,6 +46,8 @@ public final class FirestoreService: Sendable {
     let commitObservers: CommitObservers
     let transactions: TransactionRegistry
     let commitHook = Mutex<(any CommitHook)?>(nil)
+    /// The security rules in force for client requests (`FirestoreService+Rules.swift`).
+    let rulesState = RulesState()
     /// When kept versions were last pruned (microseconds).
     let lastPrune = Mutex<Int64>(0)
 

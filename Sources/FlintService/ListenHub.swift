@@ -21,11 +21,14 @@ public final class ListenHub: Sendable {
     /// How many streams are open (for tests and diagnostics).
     public var openStreams: Int { inboxes.withLock { $0.count } }
 
-    /// Opens a stream; `defaultDatabase` names the database when requests leave it empty.
-    public func open(defaultDatabase: String? = nil) -> ListenStream {
+    /// Opens a stream; `defaultDatabase` names the database when requests leave it empty, and
+    /// `context` is the caller, whose targets the security rules judge.
+    public func open(
+        defaultDatabase: String? = nil, context: CallContext = CallContext(auth: .unauthenticated)
+    ) -> ListenStream {
         let inbox = ListenInbox(limit: bufferLimit)
         inboxes.withLock { $0[ObjectIdentifier(inbox)] = inbox }
-        return ListenStream(hub: self, inbox: inbox, defaultDatabase: defaultDatabase)
+        return ListenStream(hub: self, inbox: inbox, defaultDatabase: defaultDatabase, context: context)
     }
 
     func close(_ inbox: ListenInbox) {
@@ -44,11 +47,13 @@ public final class ListenStream: Sendable {
     let hub: ListenHub
     let inbox: ListenInbox
     let defaultDatabase: String?
+    let context: CallContext
 
-    init(hub: ListenHub, inbox: ListenInbox, defaultDatabase: String?) {
+    init(hub: ListenHub, inbox: ListenInbox, defaultDatabase: String?, context: CallContext) {
         self.hub = hub
         self.inbox = inbox
         self.defaultDatabase = defaultDatabase
+        self.context = context
     }
 
     private enum Finished { case requests, processing, failure }
@@ -58,7 +63,7 @@ public final class ListenStream: Sendable {
         _ requests: Requests, send: @escaping @Sendable ([Google_Firestore_V1_ListenResponse]) async throws -> Void
     ) async throws where Requests.Element == Google_Firestore_V1_ListenRequest {
         defer { hub.close(inbox) }
-        let (inbox, service, defaultDatabase) = (self.inbox, hub.service, self.defaultDatabase)
+        let (inbox, service, defaultDatabase, context) = (self.inbox, hub.service, self.defaultDatabase, self.context)
         try await withThrowingTaskGroup(of: Finished.self) { group in
             group.addTask {
                 do {
@@ -70,7 +75,7 @@ public final class ListenStream: Sendable {
                 return .requests
             }
             group.addTask {
-                var state = ListenState(service: service, inbox: inbox, defaultDatabase: defaultDatabase)
+                var state = ListenState(service: service, inbox: inbox, defaultDatabase: defaultDatabase, context: context)
                 while let event = try await inbox.next() {
                     let responses = try await state.handle(event)
                     if !responses.isEmpty { try await send(responses) }

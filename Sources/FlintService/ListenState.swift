@@ -8,6 +8,8 @@ struct ListenState {
     let service: FirestoreService
     let inbox: ListenInbox
     let defaultDatabase: String?
+    /// The caller, whose targets the security rules judge.
+    var context = CallContext(auth: .unauthenticated)
     var targets: [Int32: ListenTarget] = [:]
     /// The read time of the last consistent snapshot sent; it never goes back.
     var readTime: Int64 = 0
@@ -53,6 +55,7 @@ struct ListenState {
         do {
             if id < 0 { throw FirestoreError.invalidArgument("Target ID \(id) is negative.") }
             target = try ListenTarget(request, id: id, database: try ResourceName.database(name))
+            try await service.authorizeListen(target, context: context)
             switch request.resumeType {
             case .resumeToken(let token)?: resumeFrom = token.isEmpty ? nil : try ResumeToken.decode(token)
             case .readTime(let time)?: resumeFrom = time.micros

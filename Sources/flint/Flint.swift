@@ -78,6 +78,9 @@ struct Start: AsyncParsableCommand {
     @Option(help: "Write an export directory (firebase-tools' layout) here at shutdown.")
     var exportOnExit: String?
 
+    @Option(help: "A firestore.rules file to enforce on client requests (reloaded when it changes); without it every request is allowed.")
+    var rules: String?
+
     func validate() throws {
         guard DeliveryMode(rawValue: triggerMode) != nil else {
             throw ValidationError("--trigger-mode must be normal, duplicate or shuffle.")
@@ -96,6 +99,9 @@ struct Start: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
         if let dataPath, dataPath.isEmpty { throw ValidationError("--data needs a file path.") }
+        if let rules, !FileManager.default.isReadableFile(atPath: rules) {
+            throw ValidationError("--rules names \(rules), which cannot be read.")
+        }
         guard transactionLifetime > 0, transactionIdle > 0 else {
             throw ValidationError("--transaction-lifetime and --transaction-idle must be positive.")
         }
@@ -141,6 +147,9 @@ struct Start: AsyncParsableCommand {
             dimensions = engine.rules.dashboardDimensions
         }
         configuration.extensions.append(FlintUI(dimensions: dimensions))
+        configuration.rulesPath = rules
+        let rulesLine = rules.map { "Security rules: enforcing \($0) (reloaded when it changes)" }
+            ?? "Security rules: none loaded, every request is allowed (--rules PATH, or PUT /emulator/v1/projects/P:securityRules)"
         if !Self.isLoopback(host) {
             logger.warning(
                 """
@@ -154,6 +163,7 @@ struct Start: AsyncParsableCommand {
                 export FIRESTORE_EMULATOR_HOST=\(shown)
                 Flint ready on \(shown) (REST and gRPC, \(store))
                 Flint UI: http://\(shown)/ui/
+                \(rulesLine)
 
                 """
             FileHandle.standardOutput.write(Data(lines.utf8))

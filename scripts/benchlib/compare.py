@@ -38,7 +38,7 @@ TARGET_QUERY = 50
 TARGET_TXN = 10
 TARGET_TRIGGER_P50_MS, TARGET_TRIGGER_BURST = 5.0, 10.0
 ALL_PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
-              "listen", "vector", "export"]
+              "listen", "vector", "export", "rules"]
 DEFAULT_PHASES = "startup,writes,reads,bulk"
 # Names for several phases at once.
 PHASE_ALIASES = {"rest": ["writes", "reads"]}
@@ -122,7 +122,7 @@ def phase_groups(phases):
     """Canonical order; bulk and query share one emulator, so one run."""
     groups, seen_bq = [], False
     for ph in ALL_PHASES:
-        if ph not in phases:
+        if ph not in phases or ph == "rules":  # rules.py runs its own processes
             continue
         if ph in ("bulk", "query"):
             if not seen_bq:
@@ -661,6 +661,12 @@ def main(argv=None):
 
     have_official = bool(official_cmd)
     rows = build_rows(off, fl, a.phases, have_official)
+    if "rules" in a.phases:
+        import rules as rules_phase
+        rules_rows, rules_raw = rules_phase.run(flint_cmd, official_cmd, quick=a.quick)
+        rows += rules_rows
+        with open(os.path.join(run_dir, "rules.json"), "w") as f:
+            json.dump(rules_raw, f, indent=2)
     header = [f"# Flint vs official Firestore emulator — {stamp}", "",
               f"- phases: {','.join(a.phases)}; mode: "
               f"{'QUICK smoke test (sizes too small for the targets)' if a.quick else 'full'}"

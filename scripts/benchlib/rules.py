@@ -1,0 +1,122 @@
+"""The security rules phase: REST reads and writes, 16 clients, with rules/firestore.rules loaded.
+
+One Flint process serves two projects — one without rules, one with the blueprint rule set
+(loaded with PUT :securityRules, so the same binary and warm process serve both) — and the
+official emulator serves the same rule set.  Every client is a different customer signed in by
+phone (an unsigned mock token), reading their own profile and creating orders for themselves,
+so every request is judged and allowed.  Figures: ops/s for each, the throughput Flint keeps
+with rules (target ≥ 85 %), and Flint with rules against the official emulator with rules
+(target ≥ 5×).
+"""
+
+import asyncio
+import base64
+import json
+import os
+import time
+
+import aiohttp
+import yarl
+
+from load import _timed_workers, _session
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RULES = os.path.join(ROOT, "rules", "firestore.rules")
+OWNER = {"Authorization": "Bearer owner"}
+
+
+def mock_token(phone):
+    def b64(o):
+        return base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+    claims = {"iss": "https://securetoken.google.com/bench", "aud": "bench", "iat": 1700000000,
+              "exp": 4102444800, "sub": f"user-{phone}", "user_id": f"user-{phone}", "phone_number": "+91" + phone,
+              "firebase": {"sign_in_provider": "phone", "identities": {}}}
+    return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+
+
+def phone(w):
+    return f"90000{w:05d}"
+
+
+async def _call(s, method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    h = dict(headers or {})
+    if data is not None:
+        h["Content-Type"] = "application/json"
+    async with s.request(method, yarl.URL(url, encoded=True), data=data, headers=h) as r:
+        return r.status, await r.read()
+
+
+async def prepare(base, project, clients, rules):
+    async with _session() as s:
+        if rules is not None:
+            st, raw = await _call(s, "PUT", f"{base}/emulator/v1/projects/{project}:securityRules",
+                                  {"rules": {"files": [{"name": "firestore.rules", "content": rules}]}})
+            if st != 200:
+                raise RuntimeError(f"loading rules failed: {st} {raw[:300]!r}")
+        root = f"{base}/v1/projects/{project}/databases/(default)/documents"
+        for w in range(clients):
+            p = phone(w)
+            st, raw = await _call(s, "PATCH", f"{root}/customers/{p}", {"fields": {
+                "phone": {"stringValue": p}, "name": {"stringValue": f"Customer {w}"},
+                "trustScore": {"integerValue": "50"}, "loyaltyTier": {"stringValue": "new"}}}, OWNER)
+            if st != 200:
+                raise RuntimeError(f"seeding failed: {st} {raw[:300]!r}")
+
+
+async def measure(base, project, clients, duration, warmup):
+    root = f"{base}/v1/projects/{project}/databases/(default)/documents"
+    headers = {w: {"Authorization": "Bearer " + mock_token(phone(w))} for w in range(clients)}
+
+    def read(s, w, seq):
+        return _call(s, "GET", f"{root}/customers/{phone(w)}", headers=headers[w])
+
+    def write(s, w, seq):
+        body = {"fields": {
+            "customerPhone": {"stringValue": phone(w)}, "total": {"integerValue": "249"},
+            "source": {"stringValue": "website"}, "internalStatus": {"stringValue": "created_pending"},
+            "items": {"arrayValue": {"values": [{"mapValue": {"fields": {
+                "productId": {"stringValue": "PROD_001"}, "qty": {"integerValue": "1"},
+                "price": {"integerValue": "249"}}}}]}}}}
+        return _call(s, "POST", f"{root}/orders?documentId=o-{w:02d}-{seq:08d}", body, headers[w])
+
+    reads = await _timed_workers(clients, duration, warmup, read)
+    writes = await _timed_workers(clients, duration, warmup, write)
+    return {"reads": reads, "writes": writes}
+
+
+def run(flint_cmd, official_cmd, quick=False, clients=16):
+    """Returns table rows (figure, official, flint, ratio, target, met) and the raw figures."""
+    from emuproc import Emulator
+    duration, warmup = (3.0, 1.0) if quick else (10.0, 2.0)
+    rules = open(RULES).read()
+    raw = {}
+    with Emulator(flint_cmd.replace(" --no-engine", "") + " --no-engine", "http://127.0.0.1:{port}/", label="flint-rules") as fl:
+        fl.start()
+        asyncio.run(prepare(fl.base, "bench-open", clients, None))
+        asyncio.run(prepare(fl.base, "bench-rules", clients, rules))
+        raw["flint_open"] = asyncio.run(measure(fl.base, "bench-open", clients, duration, warmup))
+        raw["flint_rules"] = asyncio.run(measure(fl.base, "bench-rules", clients, duration, warmup))
+    if official_cmd:
+        with Emulator(official_cmd, "http://127.0.0.1:{port}/", label="official-rules") as off:
+            off.start()
+            asyncio.run(prepare(off.base, "bench-rules", clients, rules))
+            raw["official_rules"] = asyncio.run(measure(off.base, "bench-rules", clients, duration, warmup))
+    rows = []
+    for kind in ("reads", "writes"):
+        fo = raw["flint_open"][kind].get("ops_per_s")
+        fr = raw["flint_rules"][kind].get("ops_per_s")
+        of = raw.get("official_rules", {}).get(kind, {}).get("ops_per_s")
+        kept = fr / fo if fo and fr else None
+        rows.append((f"rules: REST {kind}, {clients} clients, Flint without → with rules", f"{fo:,.0f} ops/s" if fo else "—",
+                     f"{fr:,.0f} ops/s" if fr else "—", f"{kept:.2f}×" if kept else "—", "≥ 0.85×",
+                     "yes" if kept and kept >= 0.85 else "**no**"))
+        r = fr / of if fr and of else None
+        rows.append((f"rules: REST {kind}, {clients} clients, both with rules", f"{of:,.0f} ops/s" if of else "—",
+                     f"{fr:,.0f} ops/s" if fr else "—", f"{r:.2f}×" if r else "—", "≥ 5×",
+                     ("yes" if r >= 5 else "**no**") if r else "n/a"))
+        for side in ("flint_open", "flint_rules", "official_rules"):
+            errs = raw.get(side, {}).get(kind, {}).get("errors")
+            if errs:
+                rows.append((f"rules: {side} {kind} errors", "", json.dumps(errs), "", "info", ""))
+    return rows, raw
