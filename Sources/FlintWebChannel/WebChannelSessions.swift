@@ -5,6 +5,16 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+
+/// glibc's `malloc_trim` (its header is not part of the Glibc module), looked up once.
+private let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+}()
+#endif
+
 /// Every open WebChannel session, and the service that reclaims the abandoned ones (a closed tab
 /// never says goodbye) and ends them all at shutdown.
 public final class WebChannelSessions: Service, Sendable {
@@ -64,7 +74,21 @@ public final class WebChannelSessions: Service, Sendable {
     }
 
     private func remove(_ session: WebChannelSession) {
-        _ = sessions.withLock { $0.removeValue(forKey: session.id) }
+        if sessions.withLock({ $0.removeValue(forKey: session.id) }) != nil {
+            removedSinceTrim.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// Sessions ended since memory was last handed back to the system.
+    private let removedSinceTrim = Atomic<Int>(0)
+
+    /// Hands memory freed by ended sessions back to the system: glibc keeps freed heap pages in
+    /// its arenas, so a burst of sessions would otherwise leave the process at its peak size.
+    private func trimMemoryIfSessionsEnded() {
+        guard removedSinceTrim.exchange(0, ordering: .relaxed) > 0 else { return }
+        #if canImport(Glibc)
+        _ = mallocTrim?(0)
+        #endif
     }
 
     /// Closes the sessions nobody has touched for `idleTimeout`, and removes ended ones that have
@@ -85,6 +109,7 @@ public final class WebChannelSessions: Service, Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 self.reclaimAbandoned()
+                self.trimMemoryIfSessionsEnded()
             }
         }
         for session in sessions.withLock({ Array($0.values) }) { terminate(session) }
