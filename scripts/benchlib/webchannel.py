@@ -114,11 +114,12 @@ def session_churn(emu, base, project, n, log):
             failed += 1
             first_error = first_error or f"{type(e).__name__}: {e}"
     peak = emu.rss_mib()
-    for ch in opened:
+    for ch in opened:            # the tab closes: the session ends and so do its connections
         try:
             ch.terminate()
         except Exception:
             pass
+        ch.http.close()
     wall = time.perf_counter() - t0
     time.sleep(3.0)
     after = emu.rss_mib()
