@@ -107,11 +107,24 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // WebChannel (the web SDK's streaming transport): sessions, framing, and the Listen and
+        // Write streams of FlintService behind them.
+        .target(
+            name: "FlintWebChannel",
+            dependencies: [
+                "FlintCore", "FlintProto", "FlintService", "FlintREST",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swift6
+        ),
         // The application: buildApplication, its services and router, the shared-port listener, extensions.
         .target(
             name: "FlintServer",
             dependencies: [
-                "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers", "FlintExport", "FlintRules",
+                "FlintCore", "FlintStore", "FlintService", "FlintREST", "FlintGRPC", "FlintTriggers", "FlintExport", "FlintRules", "FlintWebChannel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -213,7 +226,7 @@ let package = Package(
             name: "FlintServerTests",
             dependencies: [
                 "FlintServer", "FlintGRPC", "FlintProto", "FlintCore", "FlintStore", "FlintService", "FlintTriggers",
-                "FlintTesting",
+                "FlintTesting", "FlintWebChannel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -15,6 +15,12 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
         self.listeners = ListenHub(service: service, bufferLimit: listenBufferLimit)
     }
 
+    /// Serves Listen through `listeners`, which other transports (WebChannel) share.
+    public init(service: FirestoreService, listeners: ListenHub) {
+        self.service = service
+        self.listeners = listeners
+    }
+
     static func callContext(_ metadata: Metadata) throws(FirestoreError) -> CallContext {
         CallContext(auth: try Authorization(header: metadata[stringValues: "authorization"].first(where: { _ in true })))
     }
@@ -120,13 +126,21 @@ public struct FirestoreGRPCService: Google_Firestore_V1_Firestore.ServiceProtoco
         async throws -> ServerResponse<Google_Firestore_V1_PartitionQueryResponse>
     { try await unary(request) { try await service.partitionQuery($0, context: $1) } }
 
-    /// The streaming write protocol is used only by mobile and web SDKs; server SDKs commit.
+    /// The streaming write protocol of the mobile and web SDKs: each request's writes are one commit.
     public func write(request: StreamingServerRequest<Google_Firestore_V1_WriteRequest>, context: ServerContext)
         async throws -> StreamingServerResponse<Google_Firestore_V1_WriteResponse>
     {
-        throw RPCError(
-            code: .unimplemented,
-            message: "The Write stream (google.firestore.v1.Firestore/Write) is not supported by this server; use Commit.")
+        let callContext: CallContext
+        do { callContext = try Self.callContext(request.metadata) } catch { throw GRPCStatusMapping.rpcError(error) }
+        let stream = WriteStream(service: service, context: callContext)
+        return StreamingServerResponse { writer in
+            do {
+                try await stream.run(request.messages) { try await writer.write($0) }
+            } catch {
+                throw GRPCStatusMapping.rpcError(error)
+            }
+            return [:]
+        }
     }
 
     public func listen(request: StreamingServerRequest<Google_Firestore_V1_ListenRequest>, context: ServerContext)

@@ -5,6 +5,7 @@ import FlintREST
 import FlintService
 import FlintStore
 import FlintTriggers
+import FlintWebChannel
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Hummingbird
@@ -47,16 +48,21 @@ public func buildApplication(
         for e in configuration.extensions { services += try e.install(on: triggers) }
         try await triggers.start()
 
+        let listeners = ListenHub(service: service)
+        let webChannel = WebChannelSessions(
+            service: service, listeners: listeners, options: configuration.webChannel, logger: logger)
+        services.append(webChannel)
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let grpcListener = SharedPortGRPCListener(eventLoopGroup: eventLoopGroup)
         let grpcServer = GRPCServer(
             transport: HTTP2ServerTransport.Custom(listenerFactory: grpcListener),
-            services: [FirestoreGRPCService(service: service)])
+            services: [FirestoreGRPCService(service: service, listeners: listeners)])
         services.append(GRPCServerService(server: grpcServer))
         return Application(
             router: buildRouter(
                 service: service, triggers: triggers, extensions: configuration.extensions,
-                exports: .init(store: store, snapshots: StoreSnapshots(store: store), logger: logger)),
+                exports: .init(store: store, snapshots: StoreSnapshots(store: store), logger: logger),
+                webChannel: webChannel),
             server: .restAndGRPC(grpcListener),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services,
@@ -72,12 +78,15 @@ public func buildApplication(
 /// Every HTTP route: the Firestore API (in front, see `FirestoreAPIMiddleware`), readiness, and
 /// the `/emulator/v1` endpoints of the store, the triggers and each extension.
 func buildRouter(
-    service: FirestoreService, triggers: TriggerRuntime, extensions: [any FlintExtension], exports: ExportRouting? = nil
+    service: FirestoreService, triggers: TriggerRuntime, extensions: [any FlintExtension], exports: ExportRouting? = nil,
+    webChannel: WebChannelSessions? = nil
 ) -> Router<FlintRequestContext> {
     let router = Router(context: FlintRequestContext.self)
+    router.add(middleware: CrossOriginMiddleware())
     router.add(middleware: RESTErrorMiddleware())
     router.add(middleware: FirestoreAPIMiddleware(service: service))
     router.get("/") { _, _ in EmulatorJSON.text("Ok\n") }
+    if let webChannel { router.addWebChannelRoutes(webChannel) }
     let emulator = router.group("emulator/v1")
     emulator.get("ready") { _, _ in EmulatorJSON.text("Ok\n") }
     emulator.addDatabaseRoutes(service: service)

@@ -1,4 +1,5 @@
 import FlintTriggers
+import FlintWebChannel
 
 /// How to run Flint.
 public struct FlintConfiguration: Sendable {
@@ -25,6 +26,8 @@ public struct FlintConfiguration: Sendable {
     public var rulesPath: String?
     /// Built-in logic installed on the trigger runtime before delivery starts.
     public var extensions: [any FlintExtension] = []
+    /// WebChannel sessions: idle timeout (abandoned sessions are reclaimed), keepalive.
+    public var webChannel = WebChannelSessions.Options()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataPath: String? = nil) {
         self.host = host

@@ -24,7 +24,7 @@ public final class ListenHub: Sendable {
     /// Opens a stream; `defaultDatabase` names the database when requests leave it empty, and
     /// `context` is the caller, whose targets the security rules judge.
     public func open(
-        defaultDatabase: String? = nil, context: CallContext = CallContext(auth: .unauthenticated)
+        defaultDatabase: String? = nil, context: CallContext
     ) -> ListenStream {
         let inbox = ListenInbox(limit: bufferLimit)
         inboxes.withLock { $0[ObjectIdentifier(inbox)] = inbox }

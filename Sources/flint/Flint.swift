@@ -81,6 +81,12 @@ struct Start: AsyncParsableCommand {
     @Option(help: "A firestore.rules file to enforce on client requests (reloaded when it changes); without it every request is allowed.")
     var rules: String?
 
+    @Option(help: "Seconds a WebChannel session may go untouched (no back channel, no request) before it is reclaimed.")
+    var webchannelIdleTimeout = 30.0
+
+    @Option(help: "Seconds between no-ops on an idle WebChannel back channel.")
+    var webchannelKeepalive = 15.0
+
     func validate() throws {
         guard DeliveryMode(rawValue: triggerMode) != nil else {
             throw ValidationError("--trigger-mode must be normal, duplicate or shuffle.")
@@ -104,6 +110,9 @@ struct Start: AsyncParsableCommand {
         }
         guard transactionLifetime > 0, transactionIdle > 0 else {
             throw ValidationError("--transaction-lifetime and --transaction-idle must be positive.")
+        }
+        guard webchannelIdleTimeout > 0, webchannelKeepalive > 0 else {
+            throw ValidationError("--webchannel-idle-timeout and --webchannel-keepalive must be positive.")
         }
         guard shutdownGrace >= 0, shutdownGrace <= 3600 else {
             throw ValidationError("--shutdown-grace must lie between 0 and 3600 seconds.")
@@ -130,6 +139,8 @@ struct Start: AsyncParsableCommand {
         configuration.triggers.maxDepth = triggerMaxDepth
         configuration.triggers.functionsEmulator = functionsEmulator
         configuration.triggers.shutdownGrace = .milliseconds(Int64(shutdownGrace * 1000))
+        configuration.webChannel.idleTimeout = .milliseconds(Int64(webchannelIdleTimeout * 1000))
+        configuration.webChannel.keepalive = .milliseconds(Int64(webchannelKeepalive * 1000))
         if let functions {
             do {
                 configuration.functions = try FunctionsConfig.load(path: functions)

@@ -37,7 +37,7 @@ struct ListenStreamTests {
 
     @Test func aListenerThatStopsReadingIsClosedWithResourceExhaustedAndNeverBlocksWriters() async throws {
         try await withHub(bufferLimit: 20) { service, hub in
-            let stream = hub.open()
+            let stream = hub.open(context: CallContext(auth: .unauthenticated))
             let (requests, client) = AsyncStream.makeStream(of: ListenRequest.self)
             client.yield(addQuery("c"))
             let sent = Mutex(0)
@@ -63,7 +63,7 @@ struct ListenStreamTests {
 
     @Test func writesOutsideEveryTargetDoNotCountAgainstTheBuffer() async throws {
         try await withHub(bufferLimit: 5) { service, hub in
-            let stream = hub.open()
+            let stream = hub.open(context: CallContext(auth: .unauthenticated))
             let (requests, client) = AsyncStream.makeStream(of: ListenRequest.self)
             client.yield(addQuery("watched"))
             let received = Mutex<[ListenResponse]>([])
@@ -83,7 +83,7 @@ struct ListenStreamTests {
 
     @Test func cancellingAStreamEndsItAndFreesItsObserver() async throws {
         try await withHub(bufferLimit: 100) { service, hub in
-            let stream = hub.open()
+            let stream = hub.open(context: CallContext(auth: .unauthenticated))
             let (requests, client) = AsyncStream.makeStream(of: ListenRequest.self)
             client.yield(addQuery("c"))
             let listening = Task { try await stream.run(requests) { _ in } }

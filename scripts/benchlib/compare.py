@@ -38,7 +38,7 @@ TARGET_QUERY = 50
 TARGET_TXN = 10
 TARGET_TRIGGER_P50_MS, TARGET_TRIGGER_BURST = 5.0, 10.0
 ALL_PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
-              "listen", "vector", "export", "rules"]
+              "listen", "vector", "export", "rules", "webchannel"]
 DEFAULT_PHASES = "startup,writes,reads,bulk"
 # Names for several phases at once.
 PHASE_ALIASES = {"rest": ["writes", "reads"]}
@@ -53,7 +53,7 @@ OFFICIAL_REL = "platform/cloud-firestore-emulator/cloud_firestore_emulator"
 BUDGET = {"startup": 900, "writes": 600, "reads": 900, "bulk": 900, "query": 1800,
           "txn": 900, "triggers": 1200, "errors": 600, "grpc": 900, "listen": 600,
           # loading 100k x 256-dimension vectors (--vector-ingest-cap, 900 s) and the queries
-          "vector": 1800,
+          "vector": 1800, "webchannel": 900,
           # loading 100k documents, then imports, exports and restores on both sides
           "export": 2400}
 
@@ -62,6 +62,7 @@ TARGET_STARTUP, TARGET_RSS, TARGET_WRITES, TARGET_READS = 20.0, 10.0, 5.0, 5.0
 TARGET_BULK, TARGET_BULK_FLAT = 10.0, 0.80
 TARGET_GRPC_CPU, TARGET_LISTEN = 5.0, 10.0
 TARGET_IMPORT_EXPORT, TARGET_RESTORE_MS, TARGET_RESTORE_VS_RESEED = 10.0, 20.0, 50.0
+TARGET_WEBCHANNEL, TARGET_WEBCHANNEL_RSS = 5.0, 1.10
 
 
 def log(msg):
@@ -470,6 +471,40 @@ def build_rows(off, fl, phases, have_official):
             return _pair3(fa.get("p50_ms"), fa.get("p99_ms"))
         rows.append(("listen: SDK set() returns → on_snapshot callback, p50 / p99 ms",
                      cb_cell(o), cb_cell(fl), "—", "info", ""))
+    if "webchannel" in phases:
+        def wc(side, part, key):
+            p = side.ph("webchannel")
+            if p.get("error"):
+                return _failed(p["error"])
+            q = p.get(part) or {}
+            return _failed(q["error"]) if q.get("error") else q.get(key)
+        for q in ("p50_ms", "p99_ms"):
+            ov, fv = wc(o, "round_trip", q), wc(fl, "round_trip", q)
+            r = ratio(ov, fv, False)
+            rows.append((f"webchannel: write (Write channel) → listener's documentChange, {q[:3]}",
+                         fmt(ov, "ms", 3), fmt(fv, "ms", 3), fmt_ratio(r), f"≥ {TARGET_WEBCHANNEL:g}×",
+                         met(r, TARGET_WEBCHANNEL, have_official)))
+        ov, fv = wc(o, "writes", "writes_per_s"), wc(fl, "writes", "writes_per_s")
+        r = ratio(ov, fv, True)
+        rows.append(("webchannel: writes/s (4 sessions, one write at a time each)", fmt(ov, "/s", 1),
+                     fmt(fv, "/s", 1), fmt_ratio(r), f"≥ {TARGET_WEBCHANNEL:g}×",
+                     met(r, TARGET_WEBCHANNEL, have_official)))
+
+        def rss_cell(side):
+            p = side.ph("webchannel")
+            c = (p.get("churn") or {}) if not p.get("error") else {}
+            if c.get("error") or p.get("error"):
+                return _failed(c.get("error") or p.get("error"))
+            if c.get("rss_idle_mib") is None:
+                return None
+            failed = f", {c['failed']} failed" if c.get("failed") else ""
+            return (f"{c['rss_idle_mib']:.0f} → {c['rss_open_mib']:.0f} → {c['rss_after_mib']:.0f} MiB "
+                    f"(×{c['rss_after_over_idle']:.2f}{failed})")
+        fr = wc(fl, "churn", "rss_after_over_idle")
+        ok = "yes" if isinstance(fr, (int, float)) and fr <= TARGET_WEBCHANNEL_RSS else "**no**"
+        n = wc(fl, "churn", "sessions")
+        rows.append((f"webchannel: RSS idle → {n if isinstance(n, int) else 'N'} sessions open → all closed",
+                     fmt(rss_cell(o)), fmt(rss_cell(fl)), "—", f"closed ≤ {TARGET_WEBCHANNEL_RSS:.2f}× idle", ok))
     if "vector" in phases:
         ov, fv = o.ph("vector"), fl.ph("vector")
 

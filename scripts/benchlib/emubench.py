@@ -4,7 +4,7 @@ r"""emubench: emulator-agnostic Firestore REST benchmark harness.
     python emubench.py --cmd 'EMULATOR start --host=127.0.0.1 --port={port}' \
         --label official --out results/official.json all
 
-Phases: startup writes reads bulk query txn triggers errors grpc listen vector (or "all").
+Phases: startup writes reads bulk query txn triggers errors grpc listen vector webchannel (or "all").
 Each phase starts its own emulator from --cmd (bulk+query share one), measures,
 and stops it by PID.  Every figure is printed as `name value unit` and all
 results go to --out as JSON (rewritten after every phase).
@@ -25,7 +25,7 @@ from emuproc import Emulator, assert_loopback_url, host_busy_cpu_s, self_cpu_s  
 from fsrest import Api  # noqa: E402
 
 PHASES = ["startup", "writes", "reads", "bulk", "query", "txn", "triggers", "errors", "grpc",
-          "listen", "vector"]
+          "listen", "vector", "webchannel"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_READY = ("http://127.0.0.1:{port}/v1/projects/{project}/databases/(default)"
                  "/documents/_bench/ready")
@@ -239,6 +239,23 @@ def phase_listen(ctx):
     return res
 
 
+def phase_webchannel(ctx):
+    import webchannel
+    a = ctx.a
+    with ctx.emulator("webchannel") as emu:
+        emu.start()
+        res = _accounted(emu, lambda: webchannel.phase_webchannel(
+            emu, a.project, n=a.webchannel_writes, warmup=a.webchannel_warmup,
+            sessions=a.webchannel_sessions, writes_per_session=a.webchannel_session_writes,
+            churn=a.webchannel_churn, log=log))
+    rt, w, c = (res.get(k) or {} for k in ("round_trip", "writes", "churn"))
+    ctx.emit("webchannel_listen_p50_ms", rt.get("p50_ms"), "ms")
+    ctx.emit("webchannel_listen_p99_ms", rt.get("p99_ms"), "ms")
+    ctx.emit("webchannel_writes_per_s", w.get("writes_per_s"), "ops/s")
+    ctx.emit("webchannel_rss_after_over_idle", c.get("rss_after_over_idle"), "ratio")
+    return res
+
+
 def phase_vector(ctx):
     import vector
     a = ctx.a
@@ -351,6 +368,13 @@ def main(argv=None):
     p.add_argument("--listen-writes", type=int, default=500,
                    help="measured sequential writes per listener")
     p.add_argument("--listen-warmup", type=int, default=100)
+    p.add_argument("--webchannel-writes", type=int, default=300,
+                   help="measured sequential write → listener round trips over WebChannel")
+    p.add_argument("--webchannel-warmup", type=int, default=30)
+    p.add_argument("--webchannel-sessions", type=int, default=4, help="Write sessions writing at once")
+    p.add_argument("--webchannel-session-writes", type=int, default=250, help="writes per Write session")
+    p.add_argument("--webchannel-churn", type=int, default=1000,
+                   help="sessions opened and closed for the memory figure")
     p.add_argument("--vector-docs", type=int, default=100000,
                    help="documents loaded by the vector phase")
     p.add_argument("--vector-dims", type=int, default=256, help="dimension of their vectors")
@@ -373,6 +397,8 @@ def main(argv=None):
         a.bulk_slice = a.bulk_slice or 1000
         a.query_repeats, a.trigger_orders = 10, 10
         a.grpc_ops, a.grpc_warmup_ops, a.listen_writes, a.listen_warmup = 3000, 500, 50, 5
+        a.webchannel_writes, a.webchannel_warmup, a.webchannel_session_writes = 50, 5, 50
+        a.webchannel_churn = 200
         a.vector_docs, a.vector_repeats, a.vector_ingest_cap = 5000, 20, 120.0
         if a.bulk_docs not in [int(x) for x in a.query_sizes.split(",")]:
             a.query_sizes += f",{a.bulk_docs}"
@@ -394,7 +420,8 @@ def main(argv=None):
                 "bulk_slice", "query_sizes", "query_repeats", "txn_clients", "txn_increments",
                 "txn_read", "txn_cap", "txn_backoff", "trigger_orders",
                 "grpc_threads", "grpc_ops", "grpc_warmup_ops", "grpc_cap", "listen_writes",
-                "listen_warmup", "startup_runs", "vector_docs", "vector_dims", "vector_categories",
+                "listen_warmup", "webchannel_writes", "webchannel_sessions", "webchannel_session_writes",
+                "webchannel_churn", "startup_runs", "vector_docs", "vector_dims", "vector_categories",
                 "vector_repeats", "vector_ingest_cap", "quick")},
             "notes": dict((kv.split("=", 1) + [""])[:2] if "=" in kv else ("note", kv)
                           for kv in a.note)}
@@ -402,7 +429,8 @@ def main(argv=None):
     ctx = Ctx(a, rep)
     simple = {"startup": phase_startup, "writes": phase_writes, "reads": phase_reads,
               "txn": phase_txn, "triggers": phase_triggers, "errors": phase_errors,
-              "grpc": phase_grpc, "listen": phase_listen, "vector": phase_vector}
+              "grpc": phase_grpc, "listen": phase_listen, "vector": phase_vector,
+              "webchannel": phase_webchannel}
     done_bq = False
     for ph in phases:
         if ph in ("bulk", "query") and done_bq:
