@@ -50,19 +50,42 @@ struct GRPCWireTests {
         }
     }
 
-    @Test func writeStreamIsUnimplementedAndSaysSo() async throws {
+    @Test func writeStreamHandshakesThenCommitsOnTheSharedPort() async throws {
         try await TestServer.with { server in
             try await server.withFirestore { firestore in
+                let (outgoing, continuation) = AsyncStream.makeStream(of: Google_Firestore_V1_WriteRequest.self)
+                continuation.yield(.with { $0.database = "projects/l/databases/(default)" })
                 let request = StreamingClientRequest<Google_Firestore_V1_WriteRequest>(producer: { writer in
-                    try await writer.write(.with { $0.database = "projects/l/databases/(default)" })
+                    for await message in outgoing { try await writer.write(message) }
                 })
-                let error = await #expect(throws: RPCError.self) {
-                    try await firestore.write(request: request) { response in
-                        for try await _ in response.messages {}
+                let answers = try await firestore.write(request: request) { response in
+                    var answers: [Google_Firestore_V1_WriteResponse] = []
+                    for try await answer in response.messages {
+                        answers.append(answer)
+                        if answers.count == 1 {
+                            continuation.yield(.with {
+                                $0.streamToken = answer.streamToken
+                                $0.writes = [.with {
+                                    $0.update = .with {
+                                        $0.name = "projects/l/databases/(default)/documents/w/d"
+                                        $0.fields = ["n": .with { $0.integerValue = 1 }]
+                                    }
+                                }]
+                            })
+                        } else {
+                            continuation.finish()
+                        }
                     }
+                    return answers
                 }
-                #expect(error?.code == .unimplemented)
-                #expect(error?.message.contains("Write") == true)
+                #expect(answers.count == 2)
+                #expect(!answers[0].streamID.isEmpty)
+                #expect(!answers[0].streamToken.isEmpty)
+                #expect(answers[0].writeResults.isEmpty)
+                #expect(answers[1].writeResults.count == 1)
+                #expect(answers[1].hasCommitTime)
+                let stored = try await firestore.getDocument(.with { $0.name = "projects/l/databases/(default)/documents/w/d" })
+                #expect(stored.fields["n"]?.integerValue == 1)
             }
         }
     }
