@@ -107,6 +107,19 @@ def is_removed(target_id):
         target_id in target_change(p).get("targetIds", [])
 
 
+def until_all(ch, *predicates, timeout=15):
+    """Messages until each predicate has matched one (in whatever order the server sends them),
+    and the matching messages in the predicates' order."""
+    out, hits = [], [None] * len(predicates)
+    while None in hits:
+        payload = ch.next(timeout=timeout)
+        out.append(payload)
+        for i, pred in enumerate(predicates):
+            if hits[i] is None and pred(payload):
+                hits[i] = payload
+    return out, hits
+
+
 def changed_doc(payload):
     return payload[0].get("documentChange", {}).get("document")
 
@@ -201,9 +214,8 @@ def test_listen_on_a_document_nobody_may_read_is_removed_for_a_signed_in_caller(
     ch = session(channels, server, project, user="alice")
     ch.open(listen_doc(project, "vault/v1", 2), listen_doc(project, "notices/n1", 4))
     ch.start()
-    got = ch.messages_until(is_removed(2))
-    assert target_change(got[-1])["cause"]["code"] == PERMISSION_DENIED
-    got += ch.messages_until(is_current_for(4))
+    got, (removed, _) = until_all(ch, is_removed(2), is_current_for(4))
+    assert target_change(removed)["cause"]["code"] == PERMISSION_DENIED
     assert documents_for(got, 4) == [doc_name(project, "notices/n1")]
     assert documents_for(got, 2) == []
 
@@ -223,10 +235,9 @@ def test_unauthenticated_session_is_denied_where_the_rule_needs_auth(ruled, chan
     ch = session(channels, server, project, user=None)
     ch.open(listen_doc(project, "users/alice", 2), listen_doc(project, "notices/n1", 4))
     ch.start()
-    got = ch.messages_until(is_removed(2))
-    assert target_change(got[-1])["cause"]["code"] == PERMISSION_DENIED
+    got, (removed, _) = until_all(ch, is_removed(2), is_current_for(4))
+    assert target_change(removed)["cause"]["code"] == PERMISSION_DENIED
     assert documents_for(got, 2) == []
-    got += ch.messages_until(is_current_for(4))
     assert documents_for(got, 4) == [doc_name(project, "notices/n1")], "a public read needs no auth"
 
 
@@ -248,7 +259,7 @@ def test_each_session_is_judged_as_its_own_caller(ruled, channels):
 def write_session(channels, server, project, user, via="body"):
     ch = session(channels, server, project, kind="Write", user=user, via=via)
     ch.open({"database": db(project)})
-    ch.start()
+    ch.start("longpoll")
     hs = ch.next()[0]
     assert hs.get("streamToken"), hs
     return ch, hs["streamToken"]
