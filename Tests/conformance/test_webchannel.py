@@ -385,27 +385,37 @@ def wire_view(text):
 def test_differential_handshake_forward_and_write_arrays_match_the_official_emulator():
     views = []
     for kind in ("flint", "official"):
-        s = conftest._server(kind)
-        p = new_project()
-        ch = WebChannel(s.base, "Write", db(p))
-        created = ch.open({"database": db(p)})
-        r = ch.back_get("1")
-        view = [("created", created[0], created[2:]), r.status_code, wire_view(r.text)[0][0]]
-        token = json.loads(json.dumps(parse_chunks(r.text)[0][0][1][0]))["streamToken"]
-        ch.last_array_id = 1
-        fwd = ch.send({"streamToken": token, "writes": [{"update": {"name": doc_name(p, "c/a")}}]})
-        view += [fwd.status_code, wire_view(fwd.text)]
-        result = []
-        for _ in range(5):                       # long polls until the write's result arrives
-            r2 = ch.back_get("1")
-            chunk = parse_chunks(r2.text)[0]
-            ch.last_array_id = chunk[-1][0]
-            result = wire_view(r2.text)[0]
-            if result:
-                break
-        view += [result]
-        bad = requests.get(ch.url(SID="nope", RID="rpc", AID=0, CI=0, TYPE="xmlhttp"), timeout=HTTP_TIMEOUT)
-        view += [bad.status_code]
-        ch.terminate()
-        views.append(view)
+        try:
+            views.append(write_session_view(kind))
+        except requests.ConnectionError as error:
+            if kind == "flint":
+                raise
+            # Seen on cloud-firestore-emulator 1.19.9: it drops the forward POST's connection.
+            pytest.skip(f"the official emulator dropped the connection ({error}); nothing to compare")
     assert views[0] == views[1]
+
+
+def write_session_view(kind):
+    s = conftest._server(kind)
+    p = new_project()
+    ch = WebChannel(s.base, "Write", db(p))
+    created = ch.open({"database": db(p)})
+    r = ch.back_get("1")
+    view = [("created", created[0], created[2:]), r.status_code, wire_view(r.text)[0][0]]
+    token = json.loads(json.dumps(parse_chunks(r.text)[0][0][1][0]))["streamToken"]
+    ch.last_array_id = 1
+    fwd = ch.send({"streamToken": token, "writes": [{"update": {"name": doc_name(p, "c/a")}}]})
+    view += [fwd.status_code, wire_view(fwd.text)]
+    result = []
+    for _ in range(5):                       # long polls until the write's result arrives
+        r2 = ch.back_get("1")
+        chunk = parse_chunks(r2.text)[0]
+        ch.last_array_id = chunk[-1][0]
+        result = wire_view(r2.text)[0]
+        if result:
+            break
+    view += [result]
+    bad = requests.get(ch.url(SID="nope", RID="rpc", AID=0, CI=0, TYPE="xmlhttp"), timeout=HTTP_TIMEOUT)
+    view += [bad.status_code]
+    ch.terminate()
+    return view
