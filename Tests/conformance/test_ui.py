@@ -393,7 +393,6 @@ def test_rules_view_without_a_rules_endpoint_says_so(page, flint):
         assert "not available" in notice.inner_text()
     else:
         assert "No rules loaded" in notice.inner_text() or page.locator("#evaluations").count() == 1
-    screenshot(page, "ui-rules")
 
 
 def test_rules_view_shows_evaluations_in_the_endpoint_contract(page, flint):
@@ -415,6 +414,32 @@ def test_rules_view_shows_evaluations_in_the_endpoint_contract(page, flint):
     assert "denied" in first and "7:9" in first and "alice" in first and "not the owner" in first
     assert "allowed" in rows.nth(1).inner_text() and "none" in rows.nth(1).inner_text()
     assert page.get_by_role("link", name="Coverage report ↗").get_attribute("href") == f"/emulator/v1/projects/{PROJECT}:ruleCoverage.html"
+
+
+def test_rules_view_shows_the_evaluations_flint_made(page, flint):
+    project = "ui-rules"
+    rules = """rules_version = '2';
+service cloud.firestore {
+  match /databases/{database}/documents {
+    match /{collection}/{id} {
+      allow read, write: if collection != 'vault';
+    }
+  }
+}
+"""
+    loaded = requests.put(f"{flint.base}/emulator/v1/projects/{project}:securityRules",
+                          json={"rules": {"files": [{"name": "firestore.rules", "content": rules}]}}, timeout=10)
+    assert loaded.status_code == 200, loaded.text
+    docs = f"{flint.base}/v1/projects/{project}/databases/(default)/documents"
+    assert requests.get(f"{docs}/vault/gold", timeout=10).status_code == 403
+    assert requests.get(f"{docs}/open/door", timeout=10).status_code == 404   # allowed, absent
+    open_view(page, flint, "rules", p=project)
+    rows = page.locator("#evaluations tbody tr")
+    expect(rows).to_have_count(2)
+    denied, allowed = rows.nth(1).inner_text(), rows.nth(0).inner_text()   # newest first
+    assert "denied" in denied and "vault/gold" in denied and "5:" in denied
+    assert "allowed" in allowed and "open/door" in allowed
+    screenshot(page, "ui-rules")
 
 
 def test_rules_view_when_no_rules_are_loaded(page, flint):
