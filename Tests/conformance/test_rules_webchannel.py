@@ -26,7 +26,8 @@ import requests
 import conftest
 from conftest import OWNER, new_project
 from rules_corpus import mock_claims, token
-from webchannel_client import WebChannel
+from test_js_sdk_browser import _Page
+from webchannel_client import WebChannel, close_all
 
 HTTP_TIMEOUT = 15
 PERMISSION_DENIED = 7
@@ -160,13 +161,7 @@ def ruled(server, project):
 def channels():
     made = []
     yield made
-    for ch in made:
-        ch.stop_reading()
-        if ch.sid:
-            try:
-                ch.terminate()
-            except requests.RequestException:
-                pass
+    close_all(made)
 
 
 def session(channels, server, project, kind="Listen", user=None, via="body"):
@@ -347,19 +342,6 @@ async ({version, host, port, project, mode, uid}) => {
   return true;
 }
 """ % STEP_MS
-
-
-class _Page(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"<!doctype html><title>app</title>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import requests
 
 import conftest
 from conftest import OWNER, new_project
-from webchannel_client import WebChannel, parse_chunks
+from webchannel_client import WebChannel, close_all, parse_chunks
 
 HTTP_TIMEOUT = 15
 
@@ -67,13 +67,7 @@ def wc(server, project):
         made.append(ch)
         return ch
     yield make
-    for ch in made:
-        ch.stop_reading()
-        if ch.sid:
-            try:
-                ch.terminate()
-            except requests.RequestException:
-                pass
+    close_all(made)
 
 
 # --------------------------------------------------------------------------- handshake
