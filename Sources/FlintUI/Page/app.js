@@ -91,9 +91,12 @@ async function route() {
   const main = document.getElementById("main");
   const keepFocus = current?.name === view;
   main.replaceChildren();
-  current = { name: view };
+  const render = current = { name: view };
   document.title = `Flint · ${document.getElementById(`tab-${view}`).textContent}`;
+  main.setAttribute("aria-busy", "true");
+  main.dataset.view = view;
   try { await views[view](main, params); } catch (e) { main.append(h("p", { className: "error" }, e.message)); }
+  if (current === render) main.removeAttribute("aria-busy");
   if (!keepFocus && document.activeElement === document.body) main.focus({ preventScroll: true });
 }
 
