@@ -1,5 +1,6 @@
 import FlintProto
 import Foundation
+import Synchronization
 
 /// Who a request speaks for, read from its `Authorization` header once, the same way by every
 /// transport.
@@ -26,7 +27,7 @@ public enum Authorization: Sendable, Equatable {
             self = .admin
             return
         }
-        self = .user(try UserToken(jwt: token))
+        self = .user(try UserToken.parsed(token))
     }
 
     /// Whether the caller may use admin-only operations.
@@ -57,6 +58,23 @@ public struct UserToken: Sendable, Equatable {
         self.uid = uid
         self.claims = claims.mapValues(\.value)
     }
+
+    /// `init(jwt:)` remembered: a client sends the same token with every request until it refreshes
+    /// it, and reading one (base64 and JSON) costs more than judging most requests. The reading
+    /// depends on the token's text alone (an emulator checks no signature or expiry), so a remembered
+    /// answer is always the answer; the memory is bounded and starts over when full.
+    public static func parsed(_ jwt: String) throws(FirestoreError) -> UserToken {
+        if let known = recent.withLock({ $0[jwt] }) { return known }
+        let token = try UserToken(jwt: jwt)
+        recent.withLock { recent in
+            if recent.count >= recentLimit { recent.removeAll(keepingCapacity: true) }
+            recent[jwt] = token
+        }
+        return token
+    }
+
+    private static let recentLimit = 4_096
+    private static let recent = Mutex<[String: UserToken]>([:])
 
     private static func base64URL(_ part: Substring) -> Data? {
         var s = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
