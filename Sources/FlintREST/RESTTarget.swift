@@ -44,8 +44,13 @@ struct RESTTarget {
     }
 
     /// Strict percent-decoding: every `%` needs two hex digits and the bytes must be UTF-8.
-    static func percentDecoded<S: StringProtocol>(_ s: S) -> String? {
-        guard s.contains("%") else { return String(s) }
+    /// Percent-decodes `s` (and, in a query string, reads `+` as a space); nil if an escape is
+    /// malformed or the bytes are not UTF-8. Works on the UTF-8 bytes: Foundation's string search
+    /// is slow on Linux and this runs for every request.
+    static func percentDecoded<S: StringProtocol>(_ s: S, plusIsSpace: Bool = false) -> String? {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(s)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(s.utf8.count)
         var iterator = s.utf8.makeIterator()
@@ -62,7 +67,7 @@ struct RESTTarget {
                 guard let high = hex(iterator.next()), let low = hex(iterator.next()) else { return nil }
                 bytes.append(high << 4 | low)
             } else {
-                bytes.append(byte)
+                bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
             }
         }
         return String(validating: bytes, as: UTF8.self)
@@ -79,7 +84,7 @@ struct RESTTarget {
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) throws -> String {
-                guard let d = percentDecoded(s.replacingOccurrences(of: "+", with: " ")) else {
+                guard let d = percentDecoded(s, plusIsSpace: true) else {
                     throw FirestoreError.invalidArgument("The query parameter \"\(pair)\" has an invalid percent-encoding.")
                 }
                 return d

@@ -36,6 +36,15 @@ struct AuthorizationTests {
             UserToken(uid: "bob", claims: ["user_id": .string("bob")])))
     }
 
+    @Test func aTokenSeenAgainReadsTheSameAndOthersStayApart() throws {
+        let alice = "Bearer " + jwt(#"{"sub":"alice-again"}"#), bob = "Bearer " + jwt(#"{"sub":"bob-again"}"#)
+        for _ in 0..<3 {
+            #expect(try Authorization(header: alice) == .user(UserToken(uid: "alice-again", claims: ["sub": .string("alice-again")])))
+            #expect(try Authorization(header: "\t" + bob + " ") == .user(UserToken(uid: "bob-again", claims: ["sub": .string("bob-again")])))
+            _ = expectFirestoreError(.invalidArgument) { _ = try Authorization(header: "Bearer " + jwt(#"{"admin":true}"#)) }
+        }
+    }
+
     @Test func malformedHeadersAreRefusedNamingWhatIsWrong() {
         let cases = [
             ("Basic abc", "Bearer TOKEN"), ("Bearer  owner", "not a valid JWT"), ("Bearer garbage", "not a valid JWT"),

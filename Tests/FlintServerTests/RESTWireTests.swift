@@ -24,6 +24,18 @@ struct RESTWireTests {
         }
     }
 
+    @Test func queryParametersReadPlusAsSpaceAndEscapesAsBytes() async throws {
+        try await TestServer.with { server in
+            let docs = "/v1/projects/p/databases/(default)/documents"
+            let plus = try await server.send(.POST, "\(docs)/c?documentId=a+b%2Bc%C3%A9", body: #"{"fields":{}}"#)
+            #expect(plus.status == 200)
+            #expect(plus.object["name"] as? String == name("p", "c/a b+cé"))
+            let bad = try await server.send(.POST, "\(docs)/c?documentId=a%C3", body: #"{"fields":{}}"#)
+            #expect(bad.status == 400)
+            #expect(((bad.object["error"] as? [String: Any])?["message"] as? String)?.contains("percent-encoding") == true)
+        }
+    }
+
     @Test func readinessEndpointAnswersOk() async throws {
         try await TestServer.with { server in
             let reply = try await server.send(.GET, "/")
