@@ -95,31 +95,38 @@ def browser():
         b.close()
 
 
-@pytest.fixture(params=MODES)
-def page(request, browser, server, page_origin):
-    mode = request.param
+def sdk_page(browser, origin):
+    """A new browser context and a page of it at `origin`, whose imports of the SDK's gstatic
+    bundles are answered from SDK_DIR; the page's console lines and errors collect in page.logs."""
     context = browser.new_context()
     pg = context.new_page()
-    logs = []
-    pg.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
-    pg.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
+    pg.logs = []
+    pg.on("console", lambda m: pg.logs.append(f"{m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: pg.logs.append(f"pageerror: {e}"))
 
     def serve_sdk(route):
         name = route.request.url.rsplit("/", 1)[1]
         path = os.path.join(SDK_DIR, name)
         if name in SDK_FILES and os.path.isfile(path):
-            route.fulfill(status=200, content_type="text/javascript", body=open(path, "rb").read(),
-                          headers={"Access-Control-Allow-Origin": "*"})
+            with open(path, "rb") as f:
+                route.fulfill(status=200, content_type="text/javascript", body=f.read(),
+                              headers={"Access-Control-Allow-Origin": "*"})
         else:
             route.fulfill(status=404, body="not here")
 
     pg.route("https://www.gstatic.com/firebasejs/**", serve_sdk)
-    pg.goto(page_origin + "/")
+    pg.goto(origin + "/")
+    return context, pg
+
+
+@pytest.fixture(params=MODES)
+def page(request, browser, server, page_origin):
+    mode = request.param
+    context, pg = sdk_page(browser, page_origin)
     project = f"web-{mode}-{uuid.uuid4().hex[:8]}"
     assert pg.evaluate(SETUP, {"version": VERSION, "host": server.host, "port": server.port,
                                "project": project, "mode": mode})
     pg.mode = mode
-    pg.logs = logs
     yield pg
     try:
         pg.evaluate("Promise.all(window.dbs.map(db => window.fs.terminate(db)))")

@@ -26,7 +26,7 @@ import requests
 import conftest
 from conftest import OWNER, new_project
 from rules_corpus import mock_claims, token
-from test_js_sdk_browser import _Page
+from test_js_sdk_browser import SDK_DIR, _Page, sdk_page
 from webchannel_client import WebChannel, close_all
 
 HTTP_TIMEOUT = 15
@@ -301,7 +301,6 @@ def test_a_batch_with_one_denied_write_writes_none_of_it(ruled, channels):
 # --------------------------------------------------------------------------- the JS SDK in Chromium
 
 SDK_FILES = ("firebase-app.js", "firebase-firestore.js")
-SDK_DIR = os.environ.get("FLINT_JS_SDK_DIR") or os.path.join(conftest.REPO_ROOT, "Tests", "browser", "sdk")
 CHROMIUM = os.environ.get("FLINT_CHROMIUM", "/usr/bin/chromium")
 STEP_MS = 20000
 SDK_MODES = ["streaming", "long-polling"]
@@ -368,27 +367,10 @@ def alice_page(request, browser, server):
     load_rules(server, project)
     owner_set(server, project, "users/bob", n=2)
     owner_set(server, project, "vault/v1", n=4)
-    context = browser.new_context()
-    pg = context.new_page()
-    logs = []
-    pg.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
-    pg.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
-
-    def serve_sdk(route):
-        name = route.request.url.rsplit("/", 1)[1]
-        path = os.path.join(SDK_DIR, name)
-        if name in SDK_FILES and os.path.isfile(path):
-            with open(path, "rb") as f:
-                route.fulfill(status=200, content_type="text/javascript", body=f.read(),
-                              headers={"Access-Control-Allow-Origin": "*"})
-        else:
-            route.fulfill(status=404, body="not here")
-
-    pg.route("https://www.gstatic.com/firebasejs/**", serve_sdk)
-    pg.goto(browser.page_origin + "/")
+    context, pg = sdk_page(browser, browser.page_origin)
     assert pg.evaluate(SETUP, {"version": browser.sdk_version, "host": server.host, "port": server.port,
                                "project": project, "mode": mode, "uid": "alice"})
-    pg.mode, pg.logs, pg.project, pg.server = mode, logs, project, server
+    pg.mode, pg.project, pg.server = mode, project, server
     yield pg
     try:
         pg.evaluate("window.fs.terminate(window.db)")
