@@ -94,14 +94,15 @@ def find_official(explicit=None):
 
 
 def build_flint():
-    """swift build -c release --product flint; returns the binary path."""
-    log("building Flint: swift build -c release --product flint")
+    """swift build -c release --product flint in .build-release (apart from the debug build in
+    .build, which a release build there would otherwise make rebuild); returns the binary path."""
+    build = ["swift", "build", "-c", "release", "--scratch-path", ".build-release"]
+    log(f"building Flint: {' '.join(build)} --product flint")
     t = time.monotonic()
-    r = subprocess.run(["swift", "build", "-c", "release", "--product", "flint"], cwd=ROOT,
-                       timeout=3600)
+    r = subprocess.run([*build, "--product", "flint"], cwd=ROOT, timeout=3600)
     if r.returncode != 0:
         raise SystemExit(f"bench: swift build failed (rc={r.returncode})")
-    binp = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT,
+    binp = subprocess.run([*build, "--show-bin-path"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600).stdout.strip()
     path = os.path.join(binp, "flint")
     log(f"built {path} in {time.monotonic() - t:.0f}s")
