@@ -101,9 +101,12 @@ public enum FirestoreExport {
             // Rows are read in batches and turned into entities on every core.
             var batch: [(DatabaseID, ResourcePath, Data)] = []
             func encodeBatch() throws {
-                for record in try encode(batch) {
-                    log.append(record)
-                    if log.data.count >= outputFileBytes { try flush() }
+                for chunk in try encode(batch) {
+                    for i in chunk.ends.indices {
+                        let start = i == 0 ? 0 : chunk.ends[i - 1]
+                        log.append(chunk.bytes[start..<chunk.ends[i]])
+                        if log.data.count >= outputFileBytes { try flush() }
+                    }
                 }
                 documents += batch.count
                 progress.advance(by: batch.count)
@@ -111,7 +114,7 @@ public enum FirestoreExport {
             }
             try reader.forEachStoredDocument(in: database) { id, path, blob in
                 batch.append((id, path, blob))
-                if batch.count == 8192 { try encodeBatch() }
+                if batch.count == 16384 { try encodeBatch() }
             }
             try encodeBatch()
             try flush()
@@ -127,22 +130,28 @@ public enum FirestoreExport {
         return (documents, bytes)
     }
 
-    /// Entity records of stored documents, in order, encoded on every core.
-    static func encode(_ rows: [(DatabaseID, ResourcePath, Data)]) throws -> [[UInt8]] {
+    /// Entity records of stored documents, in order, encoded on every core straight from their
+    /// stored form: per chunk of rows, the records one after another and where each ends.
+    static func encode(_ rows: [(DatabaseID, ResourcePath, Data)]) throws -> [(bytes: [UInt8], ends: [Int])] {
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 512))
         let size = (rows.count + chunks - 1) / chunks
-        let results = Mutex<[Int: Result<[[UInt8]], any Error>]>([:])
+        let results = Mutex<[Int: Result<(bytes: [UInt8], ends: [Int]), any Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let range = (chunk * size)..<min(rows.count, (chunk + 1) * size)
-            let result = Result {
-                try rows[range].map { id, path, blob in
-                    EntityCodec.encode(
-                        ExportedDocument(database: id, path: path, fields: try StoreReader.fields(fromStored: blob)))
+            let result = Result { () throws -> (bytes: [UInt8], ends: [Int]) in
+                var w = ProtoWriter(capacity: range.count * 320)
+                var ends: [Int] = []
+                ends.reserveCapacity(range.count)
+                for (id, path, blob) in rows[range] {
+                    let stored = blob.withUnsafeBytes { Array($0) }
+                    try StoredEntityCodec.encode(database: id, path: path, stored: stored[...], into: &w)
+                    ends.append(w.bytes.count)
                 }
+                return (w.bytes, ends)
             }
             results.withLock { $0[chunk] = result }
         }
-        return try results.withLock { r in try (0..<chunks).flatMap { try r[$0]!.get() } }
+        return try results.withLock { r in try (0..<chunks).map { try r[$0]!.get() } }
     }
 }
 

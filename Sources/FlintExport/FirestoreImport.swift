@@ -17,28 +17,67 @@ public enum FirestoreImport {
     /// Reads every document of the export at `path`. `project` moves them (and references into
     /// their project) to another project; by default each keeps the project its key names.
     public static func read(_ path: String, project: String? = nil) throws -> (documents: [ExportedDocument], files: Int) {
+        let (records, files) = try readRecords(path)
+        return (try decode(records, project: project) { $0 }, files)
+    }
+
+    /// One entity record of an export file.
+    struct Record {
+        var file: String
+        var index: Int
+        var bytes: ArraySlice<UInt8>
+    }
+
+    /// Every record of every output file of the export, each file's checksums checked.
+    static func readRecords(_ path: String) throws -> (records: [Record], files: Int) {
         let overall = try ExportLayout.overallMetadata(at: path)
         let outputs = try ExportLayout.outputFiles(overall: overall)
-        var documents: [ExportedDocument] = []
+        var records: [Record] = []
         for output in outputs {
             guard let data = FileManager.default.contents(atPath: output) else {
                 throw FirestoreError.badExport(output, "the file cannot be read")
             }
-            var current = 0
             do {
                 try LevelDBLogReader.records(Array(data)) { index, record in
-                    current = index
-                    documents.append(try validated(try EntityCodec.decode(record, project: project)))
+                    records.append(Record(file: output, index: index, bytes: record))
                 }
             } catch let corruption as LevelDBLogReader.Corruption {
                 throw FirestoreError.badExport(output, "\(corruption)")
-            } catch let error as FirestoreError {
-                throw FirestoreError.badExport(output, "record \(current): \(error.message)")
-            } catch {
-                throw FirestoreError.badExport(output, "record \(current): \(error)")
             }
         }
-        return (documents, outputs.count)
+        return (records, outputs.count)
+    }
+
+    /// Decodes and checks every record on every core, then turns each document into `T` there
+    /// too; the first bad record (in file order) is the error.
+    static func decode<T: Sendable>(
+        _ records: [Record], project: String?, _ transform: @escaping @Sendable (ExportedDocument) throws -> T
+    ) throws -> [T] {
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 4, records.count / 2000))
+        let size = (records.count + chunks - 1) / chunks
+        let results = Mutex<[Int: Result<[T], any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (chunk * size)..<min(records.count, (chunk + 1) * size)
+            var out: [T] = []
+            out.reserveCapacity(range.count)
+            var result: Result<[T], any Error>
+            do {
+                for record in records[range] {
+                    do {
+                        out.append(try transform(try validated(try EntityCodec.decode(record.bytes, project: project))))
+                    } catch let error as FirestoreError {
+                        throw FirestoreError.badExport(record.file, "record \(record.index): \(error.message)")
+                    } catch {
+                        throw FirestoreError.badExport(record.file, "record \(record.index): \(error)")
+                    }
+                }
+                result = .success(out)
+            } catch {
+                result = .failure(error)
+            }
+            results.withLock { $0[chunk] = result }
+        }
+        return try results.withLock { r in try (0..<chunks).flatMap { try r[$0]!.get() } }
     }
 
     /// Reads the export at `path`, then writes its documents into `store` in one commit (a
@@ -47,43 +86,34 @@ public enum FirestoreImport {
         _ path: String, into store: DocumentStore, project: String? = nil,
         logger: Logger = Logger(label: "flint.import")
     ) async throws -> Summary {
-        let (documents, files) = try read(path, project: project)
-        let prepared = try prepare(documents)
+        let (records, files) = try readRecords(path)
+        // Stored form and index rows are computed on every core before the writer takes them.
+        let documents = try decode(records, project: project) { document in
+            (document, try NewDocument(database: document.database, path: document.path, fields: document.fields))
+        }
         let progress = ExportProgress("import", total: documents.count, logger: logger)
         let time = try await store.write { writer in
             let time = try writer.nextCommitTime(now: Timestamps.nowMicros())
-            // Into an empty store, only a path met twice can have a document to replace.
-            let empty = try writer.reader.documentCount() == 0
-            var seen = Set<String>()
-            for (document, fields) in zip(documents, prepared) {
-                let first = empty && seen.insert(document.database.name(of: document.path)).inserted
-                let previous = first ? nil : try writer.document(document.database, document.path)
+            if try writer.reader.documentCount() == 0 {
+                // Into an empty store every document is new: loaded in bulk, in key order.
+                try writer.insertNew(documents.map(\.1), time: time)
+                progress.advance(by: documents.count)
+                return time
+            }
+            for (document, prepared) in documents {
+                let previous = try writer.document(document.database, document.path)
                 try writer.put(
                     document.database,
                     DocumentSnapshot(
                         path: document.path, fields: document.fields, createTime: previous?.createTime ?? time,
                         updateTime: time),
-                    previous: previous, prepared: fields)
+                    previous: previous, prepared: prepared.prepared)
                 progress.advance()
             }
             return time
         }
         progress.finish()
         return Summary(documents: documents.count, files: files, commitTime: time)
-    }
-
-    /// Each document's stored form and index rows, computed on every core before the writer
-    /// takes them.
-    static func prepare(_ documents: [ExportedDocument]) throws -> [PreparedFields] {
-        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, documents.count / 1000))
-        let size = (documents.count + chunks - 1) / max(chunks, 1)
-        let results = Mutex<[Int: Result<[PreparedFields], any Error>]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = (chunk * size)..<min(documents.count, (chunk + 1) * size)
-            let result = Result { try documents[range].map { try PreparedFields($0.fields) } }
-            results.withLock { $0[chunk] = result }
-        }
-        return try results.withLock { r in try (0..<chunks).flatMap { try r[$0]!.get() } }
     }
 
     /// A document the API would refuse is refused here too.

@@ -23,8 +23,10 @@ struct LevelDBLogWriter {
 
     init(capacity: Int = 0) { data.reserveCapacity(capacity) }
 
-    mutating func append(_ record: [UInt8]) {
-        var rest = record[...]
+    mutating func append(_ record: [UInt8]) { append(record[...]) }
+
+    mutating func append(_ record: ArraySlice<UInt8>) {
+        var rest = record
         var begin = true
         repeat {
             let leftover = LevelDBLog.blockSize - blockOffset
@@ -43,7 +45,7 @@ struct LevelDBLogWriter {
     }
 
     private mutating func emit(_ type: LevelDBLog.RecordType, _ payload: ArraySlice<UInt8>) {
-        var crc = CRC32C.update(0, CollectionOfOne(type.rawValue))
+        var crc = CRC32C.update(0, byte: type.rawValue)
         crc = CRC32C.update(crc, payload)
         let masked = LevelDBLog.mask(crc)
         withUnsafeBytes(of: masked.littleEndian) { data.append(contentsOf: $0) }
@@ -100,7 +102,7 @@ struct LevelDBLogReader {
                     reason: "the file ends inside a record of \(length) bytes (truncated)")
             }
             let payload = data[(h + LevelDBLog.headerSize)..<(h + LevelDBLog.headerSize + length)]
-            let crc = CRC32C.update(CRC32C.update(0, CollectionOfOne(typeByte)), payload)
+            let crc = CRC32C.update(CRC32C.update(0, byte: typeByte), payload)
             guard LevelDBLog.mask(crc) == storedCRC else {
                 throw Corruption(record: index, offset: h, reason: "checksum mismatch (the file is corrupt)")
             }
@@ -138,18 +140,51 @@ struct LevelDBLogReader {
     }
 }
 
-/// CRC-32C (Castagnoli), the checksum of LevelDB log records.
+/// CRC-32C (Castagnoli), the checksum of LevelDB log records: eight bytes a step through eight
+/// tables ("slicing by 8"), the rest a byte at a time.
 enum CRC32C {
-    private static let table: [UInt32] = (0..<256).map { i in
-        var c = UInt32(i)
-        for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82f6_3b78 : c >> 1 }
-        return c
-    }
+    private static let tables: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 8 * 256)
+        for i in 0..<256 {
+            var c = UInt32(i)
+            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82f6_3b78 : c >> 1 }
+            t[i] = c
+        }
+        for i in 0..<256 {
+            for k in 1..<8 { t[k * 256 + i] = (t[(k - 1) * 256 + i] >> 8) ^ t[Int(t[(k - 1) * 256 + i] & 0xff)] }
+        }
+        return t
+    }()
 
     static func update<C: Collection>(_ crc: UInt32, _ bytes: C) -> UInt32 where C.Element == UInt8 {
+        if let result = bytes.withContiguousStorageIfAvailable({ update(crc, UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return Array(bytes).withUnsafeBytes { update(crc, $0) }
+    }
+
+    static func update(_ crc: UInt32, byte: UInt8) -> UInt32 {
+        tables.withUnsafeBufferPointer { t in ~(t[Int((~crc ^ UInt32(byte)) & 0xff)] ^ (~crc >> 8)) }
+    }
+
+    static func update(_ crc: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
-        table.withUnsafeBufferPointer { t in
-            for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }
+        tables.withUnsafeBufferPointer { t in
+            var i = 0
+            let n = buffer.count
+            while n - i >= 8 {
+                let lo = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
+                let hi = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                c = t[7 * 256 + Int(lo & 0xff)] ^ t[6 * 256 + Int((lo >> 8) & 0xff)]
+                    ^ t[5 * 256 + Int((lo >> 16) & 0xff)] ^ t[4 * 256 + Int(lo >> 24)]
+                    ^ t[3 * 256 + Int(hi & 0xff)] ^ t[2 * 256 + Int((hi >> 8) & 0xff)]
+                    ^ t[1 * 256 + Int((hi >> 16) & 0xff)] ^ t[Int(hi >> 24)]
+                i += 8
+            }
+            while i < n {
+                c = t[Int((c ^ UInt32(buffer[i])) & 0xff)] ^ (c >> 8)
+                i += 1
+            }
         }
         return ~c
     }

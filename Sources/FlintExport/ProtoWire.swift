@@ -39,7 +39,11 @@ struct ProtoWriter {
         bytes.append(contentsOf: value)
     }
 
-    mutating func string(_ field: Int, _ value: String) { bytes(field, Array(value.utf8)) }
+    mutating func string(_ field: Int, _ value: String) {
+        tag(field, .lengthDelimited)
+        varint(UInt64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
 
     /// A length-delimited sub-message written by `body`, in place: one byte is kept for its
     /// length, and widened afterwards only when the message is 128 bytes or longer.
@@ -138,7 +142,11 @@ struct ProtoReader {
         guard number > 0 else { throw WireError("field number 0") }
         switch WireType(rawValue: UInt8(key & 7)) {
         case .varint: return .varint(number, try varint())
-        case .fixed64: return .fixed64(number, try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) })
+        case .fixed64:
+            let b = try take(8)
+            var v: UInt64 = 0
+            for i in stride(from: b.endIndex - 1, through: b.startIndex, by: -1) { v = v << 8 | UInt64(b[i]) }
+            return .fixed64(number, v)
         case .fixed32: return .fixed32(number, try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) })
         case .lengthDelimited:
             let length = try varint()

@@ -28,6 +28,14 @@ struct IndexEntry: Hashable {
         return Set(out)
     }
 
+    /// The rows of `fields` as a list, in no order; a row may come twice (an array holding a value twice).
+    static func list(of fields: Fields) -> [IndexEntry] {
+        var out: [IndexEntry] = []
+        out.reserveCapacity(fields.count * 2)
+        collect(fields, prefix: "", skipping: nil, into: &out)
+        return out
+    }
+
     /// `prefix` is the canonical path of the enclosing map plus ".", or empty at the top.
     private static func collect(_ fields: Fields, prefix: String, skipping: Set<String>?, into out: inout [IndexEntry]) {
         for (key, value) in fields {
@@ -112,6 +120,11 @@ public struct PreparedFields: Sendable {
     public init(_ fields: Fields, indexRows: Bool = true) throws {
         blob = try Self.encode(fields)
         entries = indexRows ? IndexEntry.entries(of: fields) : nil
+    }
+
+    init(blob: Data, entries: Set<IndexEntry>?) {
+        self.blob = blob
+        self.entries = entries
     }
 
     /// The stored form of a document's fields.

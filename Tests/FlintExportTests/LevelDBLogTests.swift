@@ -23,6 +23,25 @@ import Testing
         #expect(CRC32C.update(CRC32C.update(0, [1, 2]), [3]) == CRC32C.update(0, [1, 2, 3]))
     }
 
+    @Test func eightBytesAStepAgreesWithOneByteAStep() {
+        func bytewise(_ bytes: [UInt8]) -> UInt32 {
+            var c: UInt32 = ~0
+            for b in bytes {
+                c ^= UInt32(b)
+                for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82f6_3b78 : c >> 1 }
+            }
+            return ~c
+        }
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(CRC32C.update(0, bytes) == bytewise(bytes), "length \(length)")
+            // Slices that start at odd offsets too.
+            if length > 3 { #expect(CRC32C.update(0, bytes[3...]) == bytewise(Array(bytes[3...]))) }
+            #expect(CRC32C.update(0, byte: 7) == bytewise([7]))
+        }
+    }
+
     @Test func aFlippedByteIsACorruptionNamingTheRecord() throws {
         var log = LevelDBLogWriter()
         log.append(Array(repeating: 1, count: 10))
