@@ -87,18 +87,16 @@ extension FirestoreService {
     /// the writes (no retries needed). The writes go through the same commit path as a client's
     /// (validation, history, listeners, triggers).
     ///
-    /// `drafted`: `body` (which must then depend only on what it reads, as it may run twice) is
-    /// first run on a recent snapshot, off the serial writer, and the writer only checks that every
-    /// document it read still has the update time it had (or is still absent). If one changed in
-    /// between, or the draft failed, `body` runs again inside the transaction, as if there had been
-    /// no draft. Worth it for work nobody waits on (trigger handlers): it takes load off the one
-    /// writer, but adds a snapshot read to the caller's wait.
+    /// `body` must depend only on what it reads (it may run twice): it is first run on a recent
+    /// snapshot, off the serial writer, and the writer then only checks that every document it read
+    /// still has the update time it had (or is still absent). If one changed in between, or the
+    /// draft failed, `body` runs again inside the transaction, as if there had been no draft.
     public func update<T: Sendable>(
-        _ database: DatabaseID, context: CallContext, drafted: Bool = false,
+        _ database: DatabaseID, context: CallContext,
         _ body: @escaping @Sendable (AtomicReads) throws -> (writes: [Google_Firestore_V1_Write], value: T)
     ) async throws -> (value: T, commitTime: Int64?) {
         let requestTime = Self.requestTime()
-        let draft = drafted ? await self.draft(database, requestTime: requestTime, body) : nil
+        let draft = await self.draft(database, requestTime: requestTime, body)
         let value = Mutex<T?>(nil)
         let outcome = try await apply(atomically: true, context: context, requestTime: requestTime) { writer in
             if let draft, let known = try draft.current(in: writer, database) {

@@ -53,7 +53,7 @@ public struct TriggerContext: Sendable {
         // last run that returned, as the transaction tried to commit them.
         let last = Mutex<[Google_Firestore_V1_Write]>([])
         defer { written.add(last.withLock { $0 }) }
-        let result = try await service.update(database, context: callContext, drafted: true) { reads in
+        let result = try await service.update(database, context: callContext) { reads in
             last.withLock { $0 = [] }
             let (writes, value) = try body(reads)
             last.withLock { $0 = writes }
