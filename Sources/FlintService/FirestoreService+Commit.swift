@@ -99,10 +99,10 @@ extension FirestoreService {
     /// Runs the writes `plans` decides on, inside the same SQLite transaction it reads in; it may
     /// also return documents it already read there (nil: absent), which the writes then reuse.
     func apply(
-        atomically: Bool, context: CallContext, requestTime: ProtoTimestamp? = nil,
+        atomically: Bool, context: CallContext,
         plans: @escaping @Sendable (StoreWriter) throws -> ([WritePlan], [ResourcePath: DocumentSnapshot?])
     ) async throws -> ApplyOutcome {
-        let requestTime = requestTime ?? Self.requestTime()
+        let requestTime = ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000)
         let pruneBefore = versionsToPrune()
         let hook = commitHook.withLock { $0 }
         let observers = commitObservers
@@ -157,9 +157,6 @@ extension FirestoreService {
         return outcome
     }
 
-    /// The time server timestamps of a request take (milliseconds, as production stores them).
-    static func requestTime() -> ProtoTimestamp { ProtoTimestamp(micros: Timestamps.nowMicros() / 1000 * 1000) }
-
     /// About once a minute, the cutoff before which kept versions can go (reads reach back an hour).
     func versionsToPrune() -> Int64? {
         let now = Timestamps.nowMicros()
@@ -176,11 +173,7 @@ extension FirestoreService {
         _ plan: WritePlan, before: DocumentSnapshot?, writer: StoreWriter, commitTime: Int64, requestTime: ProtoTimestamp
     ) throws -> (Google_Firestore_V1_WriteResult, DocumentChange?, DocumentSnapshot?) {
         try plan.check(before)
-        // Applied ahead of the writer to this very version: only the storing is left.
-        let ahead = plan.applied.flatMap { $0.base == before?.updateTime ? $0 : nil }
-        let (fields, transformResults) =
-            ahead.map { (fields: $0.fields as Fields?, transformResults: $0.transformResults) }
-            ?? plan.apply(to: before?.fields, requestTime: requestTime)
+        let (fields, transformResults) = plan.apply(to: before?.fields, requestTime: requestTime)
         var result = Google_Firestore_V1_WriteResult()
         result.transformResults = transformResults
         guard let fields else {
@@ -192,8 +185,7 @@ extension FirestoreService {
         let name = plan.name
         // Plain replacements were checked when the request was parsed; merges and transforms can
         // still grow or deepen the document, so check those again.
-        let checked =
-            plan.reshapesFields && ahead == nil ? try DocumentValidation.normalized(fields, documentName: name) : fields
+        let checked = plan.reshapesFields ? try DocumentValidation.normalized(fields, documentName: name) : fields
         if let before, fieldsEqual(before.fields, checked) {
             // A write that changes nothing keeps the document's update time and fires nothing.
             result.updateTime = ProtoTimestamp(micros: before.updateTime)
@@ -203,7 +195,7 @@ extension FirestoreService {
             plan.database,
             DocumentSnapshot(
                 path: plan.path, fields: checked, createTime: before?.createTime ?? commitTime, updateTime: commitTime),
-            previous: before, prepared: ahead?.prepared ?? (plan.reshapesFields ? nil : plan.prepared))
+            previous: before, prepared: plan.reshapesFields ? nil : plan.prepared)
         result.updateTime = ProtoTimestamp(micros: commitTime)
         return (result, DocumentChange(database: plan.database, path: plan.path, before: before, after: after), after)
     }

@@ -26,18 +26,6 @@ struct WritePlan: Sendable {
     var transforms: [FieldTransform]
     /// The stored form of a plain replacement, computed while parsing (off the serial writer).
     var prepared: PreparedFields?
-    /// A merge or transform applied ahead of the writer (by an update's draft), valid while the
-    /// document is still the version it was applied to.
-    var applied: Applied?
-
-    struct Applied: Sendable {
-        /// The update time of the document it was applied to (nil: absent).
-        var base: Int64?
-        /// The fields after the write, validated, and their stored form.
-        var fields: Fields
-        var prepared: PreparedFields
-        var transformResults: [FirestoreValue]
-    }
 
     /// `indexRows`: prepare a plain replacement's index rows too (false when parsed on the writer,
     /// where a replaced document's rows come from a cheaper diff).
@@ -144,17 +132,6 @@ struct WritePlan: Sendable {
         default:
             return
         }
-    }
-
-    /// Applies this merge or transform to `base` ahead of the writer, when it applies there at all
-    /// (otherwise the writer applies it, and reports what fails).
-    mutating func applyAhead(to base: DocumentSnapshot?, requestTime: ProtoTimestamp) {
-        guard reshapesFields, (try? check(base)) != nil else { return }
-        let (fields, results) = apply(to: base?.fields, requestTime: requestTime)
-        guard let fields, let checked = try? DocumentValidation.normalized(fields, documentName: name),
-            let prepared = try? PreparedFields(checked, indexRows: base == nil)
-        else { return }
-        applied = Applied(base: base?.updateTime, fields: checked, prepared: prepared, transformResults: results)
     }
 
     /// The fields after applying this write to `current`, plus the transform results.

@@ -49,14 +49,10 @@ public struct TriggerContext: Sendable {
     public func update<T: Sendable>(
         _ body: @escaping @Sendable (AtomicReads) throws -> (writes: [Google_Firestore_V1_Write], value: T)
     ) async throws -> T {
-        // The body may run twice (a draft, then on the writer): the run keeps the writes of the
-        // last run that returned, as the transaction tried to commit them.
-        let last = Mutex<[Google_Firestore_V1_Write]>([])
-        defer { written.add(last.withLock { $0 }) }
+        let log = written
         let result = try await service.update(database, context: callContext) { reads in
-            last.withLock { $0 = [] }
             let (writes, value) = try body(reads)
-            last.withLock { $0 = writes }
+            log.add(writes)
             return (writes, value)
         }
         return result.value
