@@ -19,12 +19,18 @@ extension CustomerEngine {
         }
         let phone = snapshot.phone
         let settings = try await self.settings(for: event.database)
-        let sequenceSeed = try await sequenceSeed(context, unlessExists: EnginePaths.customer(phone))
-        let transaction = OrderTransaction(
+        var transaction = OrderTransaction(
             rules: rules, settings: settings, orderID: event.path.lastSegment, snapshot: snapshot, now: clock.now,
-            sequenceSeed: sequenceSeed, time: time, name: context.name)
-        let unknownZips: [String] = try await context.update { reads in try transaction.run(reads) }
-        for zip in unknownZips { logUnknownZip(zip, phone: phone) }
+            sequenceSeed: .notLookedUp, time: time, name: context.name)
+        var outcome = try await context.update { [transaction] reads in try transaction.run(reads) }
+        if outcome.needsSequenceSeed {
+            // A new profile to number and no sequence yet: find the highest number in use (outside
+            // the transaction, it may read every profile), then run again with it.
+            let seed = try await sequenceSeed(context, unlessExists: EnginePaths.customer(phone))
+            transaction.sequenceSeed = .found(seed)
+            outcome = try await context.update { [transaction] reads in try transaction.run(reads) }
+        }
+        for zip in outcome.unknownZips { logUnknownZip(zip, phone: phone) }
     }
 
     /// Whether a status change needs the transaction for its notification alone. The approval
@@ -68,14 +74,28 @@ struct OrderTransaction: Sendable {
     let orderID: String
     let snapshot: OrderSnapshot
     let now: Int64
-    let sequenceSeed: Int64?
+    /// The highest customer number in use, for numbering a new profile while the sequence
+    /// document does not exist; looked up only when a transaction needs it.
+    var sequenceSeed: SequenceSeed
     let time: @Sendable (Int64) -> Int64
     let name: @Sendable (ResourcePath) -> String
 
     typealias Write = Google_Firestore_V1_Write
 
-    /// Returns the writes and the zips the regions table did not know.
-    func run(_ reads: AtomicReads) throws -> (writes: [Write], value: [String]) {
+    enum SequenceSeed: Sendable {
+        case notLookedUp
+        case found(Int64?)
+    }
+
+    struct Outcome: Sendable {
+        /// The zips the regions table did not know.
+        var unknownZips: [String] = []
+        /// Nothing was written: the profile needs a number and the seed must be looked up first.
+        var needsSequenceSeed = false
+    }
+
+    /// Returns the writes and what the handler must log or do next.
+    func run(_ reads: AtomicReads) throws -> (writes: [Write], value: Outcome) {
         let phone = snapshot.phone
         let profileDoc = try reads.document(EnginePaths.customer(phone))
         let stateDoc = try reads.document(EnginePaths.state(phone))
@@ -115,7 +135,14 @@ struct OrderTransaction: Sendable {
         state.dubious = dubious
         if newProfile["customerId"] == nil {
             let sequence = try reads.document(EnginePaths.customerSequence)
-            let next = (sequence?.fields["last"]?.count ?? sequenceSeed ?? 0) + 1
+            // Profiles loaded before the engine numbered any keep their ids unique: without a
+            // sequence document, a new profile is numbered after the highest id in use.
+            var seed: Int64?
+            if sequence == nil, profileDoc == nil {
+                guard case .found(let found) = sequenceSeed else { return ([], Outcome(needsSequenceSeed: true)) }
+                seed = found
+            }
+            let next = (sequence?.fields["last"]?.count ?? seed ?? 0) + 1
             newProfile["customerId"] = .string(CustomerNumber.format(next))
             writes.append(.set(name(EnginePaths.customerSequence), ["last": .integer(next)]))
         }
@@ -144,7 +171,7 @@ struct OrderTransaction: Sendable {
         if stateDoc.map({ !fieldsEqual($0.fields, stateFields) }) ?? true {
             writes.append(.set(name(EnginePaths.state(phone)), stateFields))
         }
-        return (writes, unknownZips)
+        return (writes, Outcome(unknownZips: unknownZips))
     }
 
     /// The first time the engine counts an order for a profile, what the profile already says

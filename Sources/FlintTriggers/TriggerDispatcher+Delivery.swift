@@ -53,6 +53,8 @@ extension TriggerDispatcher {
         let outcome = DeliveryOutcome(
             event: event, kind: kind, started: started, duration: Timestamps.nowMicros() - started, error: failure,
             writes: writes)
+        // A successful run is logged at info level: below that, skip building its line.
+        if failure == nil && logger.logLevel > .info { return outcome }
         var metadata: Logger.Metadata = [
             "trigger": .string(event.trigger), "event": .string(kind.rawValue),
             "document": .string(event.database.name(of: event.path)), "eventId": .string(event.eventID),

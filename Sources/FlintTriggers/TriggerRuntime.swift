@@ -139,7 +139,7 @@ public final class TriggerRuntime: CommitHook, Sendable {
                         continue
                     }
                     var event = OutboxEvent(
-                        trigger: trigger.key, eventID: UUID().uuidString.lowercased(), database: change.database,
+                        trigger: trigger.key, eventID: EventID.random(), database: change.database,
                         path: change.path, commitTime: record.commitTime, before: change.before, after: change.after,
                         depth: depth)
                     (event.authType, event.authID) = (auth.type, auth.id)
@@ -164,4 +164,28 @@ public final class TriggerRuntime: CommitHook, Sendable {
     /// Returns once no event is pending or being delivered (including events caused by trigger
     /// writes) and delivered events have left the outbox; throws DEADLINE_EXCEEDED after `timeout`.
     public func waitUntilIdle(timeout: Duration) async throws { try await dispatcher.waitUntilIdle(timeout: timeout) }
+}
+
+/// Ids of trigger events: random (version 4) UUIDs in lowercase text. One is made on the serial
+/// writer for every event, so they come from the standard library's generator (a `getrandom` call)
+/// rather than Foundation's `UUID()`, which on Linux opens and reads /dev/urandom for each.
+enum EventID {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        // Version 4 in the high nibble of byte 6, variant 10 in the top bits of byte 8.
+        let words = [
+            (generator.next() as UInt64) & ~0xF000 | 0x4000,
+            (generator.next() as UInt64) & ~(0xC0 << 56) | (0x80 << 56),
+        ]
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for nibble in 0..<32 {
+            if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 { text.append(UInt8(ascii: "-")) }
+            let shift = UInt64(60 - 4 * (nibble % 16))
+            text.append(digits[Int(words[nibble / 16] >> shift & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }
