@@ -61,8 +61,7 @@ public final class WebChannelSession: Sendable {
             }
             let skip = min(s.nextOffset - offset, messages.count)
             s.nextOffset = max(s.nextOffset, offset + messages.count)
-            let sent = s.sentThrough
-            let outstanding = s.outgoing.filter { $0.id > sent }.reduce(0) { $0 + $1.payload.utf8.count }
+            let outstanding = s.outgoing[Self.firstUnsent(s)...].reduce(0) { $0 + $1.payload.utf8.count }
             return (messages[skip...], (s.backChannel != nil, s.lastArrayID, outstanding))
         }
         // Messages to a session whose stream has ended go nowhere (its end is on the back channel).
@@ -111,19 +110,21 @@ public final class WebChannelSession: Sendable {
         state.withLock { s in
             guard let channel = s.backChannel, channel.generation == generation else { return nil }
             s.lastActivity = .now
-            var pending = s.outgoing.filter { $0.id > s.sentThrough }
-            if pending.isEmpty {
+            let start = Self.firstUnsent(s)
+            if start == s.outgoing.endIndex {
                 if s.closed { return nil }
                 if !noop { return ([], false) }
                 s.lastArrayID += 1
                 s.outgoing.append((s.lastArrayID, WebChannelWire.noop))
-                pending = [(s.lastArrayID, WebChannelWire.noop)]
             }
+            let pending = Array(s.outgoing[start...])
             s.sentThrough = pending.last!.id
             // A listener that never posts never acknowledges: keep only the latest sent arrays
-            // for a reconnecting back channel to resend.
-            let sent = s.outgoing.count - s.outgoing.reversed().prefix { $0.id > s.sentThrough }.count
-            if sent > Self.keptSent { s.outgoing.removeFirst(sent - Self.keptSent) }
+            // for a reconnecting back channel to resend (dropped in batches, so a long-lived
+            // listener does not shift the whole list on every message).
+            if s.outgoing.count > Self.keptSent + Self.keptSent / 2 {
+                s.outgoing.removeFirst(s.outgoing.count - Self.keptSent)
+            }
             return (pending, s.closed)
         }
     }
@@ -146,7 +147,20 @@ public final class WebChannelSession: Sendable {
     }
 
     private static func acknowledge(_ aid: Int, in s: inout State) {
-        s.outgoing.removeAll { $0.id <= aid }
+        s.outgoing.removeFirst(firstIndex(after: aid, in: s.outgoing))
+    }
+
+    /// The index of the first array not yet written to the back channel.
+    private static func firstUnsent(_ s: State) -> Int { firstIndex(after: s.sentThrough, in: s.outgoing) }
+
+    /// The index of the first array whose id is above `id` (`outgoing` is in id order).
+    private static func firstIndex(after id: Int, in outgoing: [(id: Int, payload: String)]) -> Int {
+        var (low, high) = (0, outgoing.count)
+        while low < high {
+            let mid = (low + high) / 2
+            if outgoing[mid].id > id { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 
     // MARK: lifetime
@@ -170,7 +184,7 @@ public final class WebChannelSession: Sendable {
     func isReclaimable(idle: Duration, now: ContinuousClock.Instant) -> Bool {
         state.withLock { s in
             guard s.backChannel == nil else { return false }
-            return now - s.lastActivity > idle || (s.closed && !s.outgoing.contains { $0.id > s.sentThrough })
+            return now - s.lastActivity > idle || (s.closed && Self.firstUnsent(s) == s.outgoing.endIndex)
         }
     }
 }
