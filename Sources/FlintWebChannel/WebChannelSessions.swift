@@ -75,17 +75,19 @@ public final class WebChannelSessions: Service, Sendable {
 
     private func remove(_ session: WebChannelSession) {
         if sessions.withLock({ $0.removeValue(forKey: session.id) }) != nil {
-            removedSinceTrim.add(1, ordering: .relaxed)
+            trimsDue.store(2, ordering: .relaxed)
         }
     }
 
-    /// Sessions ended since memory was last handed back to the system.
-    private let removedSinceTrim = Atomic<Int>(0)
+    /// Sweeps that still hand memory back: two after a session ends, since its connection and
+    /// stream are torn down just after it is removed, some of it after the first sweep.
+    private let trimsDue = Atomic<Int>(0)
 
     /// Hands memory freed by ended sessions back to the system: glibc keeps freed heap pages in
     /// its arenas, so a burst of sessions would otherwise leave the process at its peak size.
     private func trimMemoryIfSessionsEnded() {
-        guard removedSinceTrim.exchange(0, ordering: .relaxed) > 0 else { return }
+        guard trimsDue.load(ordering: .relaxed) > 0 else { return }
+        trimsDue.subtract(1, ordering: .relaxed)
         #if canImport(Glibc)
         _ = mallocTrim?(0)
         #endif
