@@ -29,6 +29,9 @@ public final class WebChannelSession: Sendable {
         var nextOffset = 0
         /// The attached back channel: its generation and its doorbell.
         var backChannel: (generation: Int, bell: AsyncStream<Bell>.Continuation)?
+        /// When the attached back channel's keepalive is next due, and how often it comes.
+        var keepaliveDue = ContinuousClock.now
+        var keepaliveEvery: Duration = .seconds(15)
         /// The last array written to a back channel (a new back channel starts from its AID).
         var sentThrough = 0
         var generation = 0
@@ -85,8 +88,11 @@ public final class WebChannelSession: Sendable {
         }
     }
 
-    /// Attaches a new back channel (replacing any other) that resends everything after `aid`.
-    func attach(acknowledging aid: Int?) throws(FirestoreError) -> (generation: Int, bell: AsyncStream<Bell>) {
+    /// Attaches a new back channel (replacing any other) that resends everything after `aid` and
+    /// is rung every `keepalive` (by the sessions' clock, `ringKeepaliveIfDue`).
+    func attach(acknowledging aid: Int?, keepalive: Duration) throws(FirestoreError)
+        -> (generation: Int, bell: AsyncStream<Bell>)
+    {
         let (bell, ring) = AsyncStream.makeStream(of: Bell.self, bufferingPolicy: .bufferingNewest(1))
         let generation = try state.withLock { (s) throws(FirestoreError) in
             if let aid { Self.acknowledge(aid, in: &s) }
@@ -96,6 +102,8 @@ public final class WebChannelSession: Sendable {
             s.backChannel?.bell.finish()
             s.generation += 1
             s.backChannel = (s.generation, ring)
+            s.keepaliveEvery = keepalive
+            s.keepaliveDue = .now + keepalive
             s.sentThrough = aid ?? 0
             return s.generation
         }
@@ -129,7 +137,18 @@ public final class WebChannelSession: Sendable {
         }
     }
 
-    /// Wakes the back channel `generation` (its keepalive timer fired).
+    /// Rings the attached back channel's keepalive when it is due. One clock for all sessions
+    /// instead of a sleeping task per back channel: a cancelled sleep stays allocated until its
+    /// deadline, which kept a burst of ended sessions' memory from going back to the system.
+    func ringKeepaliveIfDue(_ now: ContinuousClock.Instant) {
+        state.withLock { s in
+            guard let channel = s.backChannel, now >= s.keepaliveDue else { return }
+            s.keepaliveDue = now + s.keepaliveEvery
+            channel.bell.yield(.keepalive)
+        }
+    }
+
+    /// Wakes the back channel `generation` (the server is shutting down).
     func ring(_ generation: Int, _ bell: Bell) {
         state.withLock { s in
             if let channel = s.backChannel, channel.generation == generation { channel.bell.yield(bell) }

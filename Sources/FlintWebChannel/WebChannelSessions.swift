@@ -105,13 +105,31 @@ public final class WebChannelSessions: Service, Sendable {
         return stale.count
     }
 
+    /// Rings the keepalive of every back channel whose keepalive is due.
+    func ringDueKeepalives(now: ContinuousClock.Instant = .now) {
+        for session in sessions.withLock({ Array($0.values) }) { session.ringKeepaliveIfDue(now) }
+    }
+
     public func run() async throws {
         let interval = min(options.idleTimeout / 4, .seconds(2))
+        // The keepalive clock's resolution: a tenth of the keepalive, at most 100 ms (a long
+        // poll's own timeout, TO, is kept to within that).
+        let tick = max(min(options.keepalive / 10, .milliseconds(100)), .milliseconds(5))
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                self.reclaimAbandoned()
-                self.trimMemoryIfSessionsEnded()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        self.reclaimAbandoned()
+                        self.trimMemoryIfSessionsEnded()
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: tick)
+                        self.ringDueKeepalives()
+                    }
+                }
             }
         }
         for session in sessions.withLock({ Array($0.values) }) { terminate(session) }
