@@ -58,15 +58,15 @@ struct WebChannelEndpoint {
             guard let session = sessions.session(sid, kind: kind) else { throw Self.unknownSession(sid) }
             let aid = query["AID"].flatMap { Int($0) }
             let streaming = query["CI"] != "1"
+            var wait = sessions.options.keepalive
+            if !streaming, let ms = query["TO"].flatMap({ Int($0) }), ms > 0 { wait = min(wait, .milliseconds(ms)) }
             let attached: (generation: Int, bell: AsyncStream<WebChannelSession.Bell>)
             do {
-                attached = try session.attach(acknowledging: aid)
+                attached = try session.attach(acknowledging: aid, keepalive: wait)
             } catch {
                 throw Self.unknownSession(sid)
             }
-            var wait = sessions.options.keepalive
-            if !streaming, let ms = query["TO"].flatMap({ Int($0) }), ms > 0 { wait = min(wait, .milliseconds(ms)) }
-            return backChannel(session, attached, streaming: streaming, wait: wait)
+            return backChannel(session, attached, streaming: streaming)
         default:
             throw FirestoreError.invalidArgument(
                 "WebChannel GET requests are back channels (TYPE=xmlhttp) or terminations (TYPE=terminate), not TYPE=\(query["TYPE"] ?? "(none)").")
@@ -108,21 +108,15 @@ struct WebChannelEndpoint {
 
     private func backChannel(
         _ session: WebChannelSession, _ attached: (generation: Int, bell: AsyncStream<WebChannelSession.Bell>),
-        streaming: Bool, wait: Duration
+        streaming: Bool
     ) -> Response {
         let body = ResponseBody { writer in
             defer { session.detach(attached.generation) }
             // Back channels never finish on their own: end them when the server shuts down.
             try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: wait)
-                        session.ring(attached.generation, .keepalive)
-                    }
-                }
                 // A streaming back channel answers at once (the client's buffering-proxy
-                // detection waits for its first byte); a long poll waits for data or the timer.
+                // detection waits for its first byte); a long poll waits for data or its
+                // keepalive (rung by the sessions' clock).
                 var first = streaming
                 for await bell in attached.bell {
                     guard let (arrays, closed) = session.take(attached.generation, noop: first || bell != .data)
@@ -132,8 +126,6 @@ struct WebChannelEndpoint {
                     try await writer.write(ByteBuffer(string: WebChannelWire.frame(WebChannelWire.batch(arrays))))
                     if closed || !streaming || bell == .shutdown { break }
                 }
-                group.cancelAll()
-            }
             } onGracefulShutdown: {
                 session.ring(attached.generation, .shutdown)
             }

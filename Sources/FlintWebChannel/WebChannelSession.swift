@@ -29,6 +29,9 @@ public final class WebChannelSession: Sendable {
         var nextOffset = 0
         /// The attached back channel: its generation and its doorbell.
         var backChannel: (generation: Int, bell: AsyncStream<Bell>.Continuation)?
+        /// When the attached back channel's keepalive is next due, and how often it comes.
+        var keepaliveDue = ContinuousClock.now
+        var keepaliveEvery: Duration = .seconds(15)
         /// The last array written to a back channel (a new back channel starts from its AID).
         var sentThrough = 0
         var generation = 0
@@ -61,8 +64,7 @@ public final class WebChannelSession: Sendable {
             }
             let skip = min(s.nextOffset - offset, messages.count)
             s.nextOffset = max(s.nextOffset, offset + messages.count)
-            let sent = s.sentThrough
-            let outstanding = s.outgoing.filter { $0.id > sent }.reduce(0) { $0 + $1.payload.utf8.count }
+            let outstanding = s.outgoing[Self.firstUnsent(s)...].reduce(0) { $0 + $1.payload.utf8.count }
             return (messages[skip...], (s.backChannel != nil, s.lastArrayID, outstanding))
         }
         // Messages to a session whose stream has ended go nowhere (its end is on the back channel).
@@ -86,8 +88,11 @@ public final class WebChannelSession: Sendable {
         }
     }
 
-    /// Attaches a new back channel (replacing any other) that resends everything after `aid`.
-    func attach(acknowledging aid: Int?) throws(FirestoreError) -> (generation: Int, bell: AsyncStream<Bell>) {
+    /// Attaches a new back channel (replacing any other) that resends everything after `aid` and
+    /// is rung every `keepalive` (by the sessions' clock, `ringKeepaliveIfDue`).
+    func attach(acknowledging aid: Int?, keepalive: Duration) throws(FirestoreError)
+        -> (generation: Int, bell: AsyncStream<Bell>)
+    {
         let (bell, ring) = AsyncStream.makeStream(of: Bell.self, bufferingPolicy: .bufferingNewest(1))
         let generation = try state.withLock { (s) throws(FirestoreError) in
             if let aid { Self.acknowledge(aid, in: &s) }
@@ -97,6 +102,8 @@ public final class WebChannelSession: Sendable {
             s.backChannel?.bell.finish()
             s.generation += 1
             s.backChannel = (s.generation, ring)
+            s.keepaliveEvery = keepalive
+            s.keepaliveDue = .now + keepalive
             s.sentThrough = aid ?? 0
             return s.generation
         }
@@ -111,24 +118,37 @@ public final class WebChannelSession: Sendable {
         state.withLock { s in
             guard let channel = s.backChannel, channel.generation == generation else { return nil }
             s.lastActivity = .now
-            var pending = s.outgoing.filter { $0.id > s.sentThrough }
-            if pending.isEmpty {
+            let start = Self.firstUnsent(s)
+            if start == s.outgoing.endIndex {
                 if s.closed { return nil }
                 if !noop { return ([], false) }
                 s.lastArrayID += 1
                 s.outgoing.append((s.lastArrayID, WebChannelWire.noop))
-                pending = [(s.lastArrayID, WebChannelWire.noop)]
             }
+            let pending = Array(s.outgoing[start...])
             s.sentThrough = pending.last!.id
             // A listener that never posts never acknowledges: keep only the latest sent arrays
-            // for a reconnecting back channel to resend.
-            let sent = s.outgoing.count - s.outgoing.reversed().prefix { $0.id > s.sentThrough }.count
-            if sent > Self.keptSent { s.outgoing.removeFirst(sent - Self.keptSent) }
+            // for a reconnecting back channel to resend (dropped in batches, so a long-lived
+            // listener does not shift the whole list on every message).
+            if s.outgoing.count > Self.keptSent + Self.keptSent / 2 {
+                s.outgoing.removeFirst(s.outgoing.count - Self.keptSent)
+            }
             return (pending, s.closed)
         }
     }
 
-    /// Wakes the back channel `generation` (its keepalive timer fired).
+    /// Rings the attached back channel's keepalive when it is due. One clock for all sessions
+    /// instead of a sleeping task per back channel: a cancelled sleep stays allocated until its
+    /// deadline, which kept a burst of ended sessions' memory from going back to the system.
+    func ringKeepaliveIfDue(_ now: ContinuousClock.Instant) {
+        state.withLock { s in
+            guard let channel = s.backChannel, now >= s.keepaliveDue else { return }
+            s.keepaliveDue = now + s.keepaliveEvery
+            channel.bell.yield(.keepalive)
+        }
+    }
+
+    /// Wakes the back channel `generation` (the server is shutting down).
     func ring(_ generation: Int, _ bell: Bell) {
         state.withLock { s in
             if let channel = s.backChannel, channel.generation == generation { channel.bell.yield(bell) }
@@ -146,7 +166,20 @@ public final class WebChannelSession: Sendable {
     }
 
     private static func acknowledge(_ aid: Int, in s: inout State) {
-        s.outgoing.removeAll { $0.id <= aid }
+        s.outgoing.removeFirst(firstIndex(after: aid, in: s.outgoing))
+    }
+
+    /// The index of the first array not yet written to the back channel.
+    private static func firstUnsent(_ s: State) -> Int { firstIndex(after: s.sentThrough, in: s.outgoing) }
+
+    /// The index of the first array whose id is above `id` (`outgoing` is in id order).
+    private static func firstIndex(after id: Int, in outgoing: [(id: Int, payload: String)]) -> Int {
+        var (low, high) = (0, outgoing.count)
+        while low < high {
+            let mid = (low + high) / 2
+            if outgoing[mid].id > id { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 
     // MARK: lifetime
@@ -170,7 +203,7 @@ public final class WebChannelSession: Sendable {
     func isReclaimable(idle: Duration, now: ContinuousClock.Instant) -> Bool {
         state.withLock { s in
             guard s.backChannel == nil else { return false }
-            return now - s.lastActivity > idle || (s.closed && !s.outgoing.contains { $0.id > s.sentThrough })
+            return now - s.lastActivity > idle || (s.closed && Self.firstUnsent(s) == s.outgoing.endIndex)
         }
     }
 }

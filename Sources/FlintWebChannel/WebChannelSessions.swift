@@ -75,17 +75,19 @@ public final class WebChannelSessions: Service, Sendable {
 
     private func remove(_ session: WebChannelSession) {
         if sessions.withLock({ $0.removeValue(forKey: session.id) }) != nil {
-            removedSinceTrim.add(1, ordering: .relaxed)
+            trimsDue.store(2, ordering: .relaxed)
         }
     }
 
-    /// Sessions ended since memory was last handed back to the system.
-    private let removedSinceTrim = Atomic<Int>(0)
+    /// Sweeps that still hand memory back: two after a session ends, since its connection and
+    /// stream are torn down just after it is removed, some of it after the first sweep.
+    private let trimsDue = Atomic<Int>(0)
 
     /// Hands memory freed by ended sessions back to the system: glibc keeps freed heap pages in
     /// its arenas, so a burst of sessions would otherwise leave the process at its peak size.
     private func trimMemoryIfSessionsEnded() {
-        guard removedSinceTrim.exchange(0, ordering: .relaxed) > 0 else { return }
+        guard trimsDue.load(ordering: .relaxed) > 0 else { return }
+        trimsDue.subtract(1, ordering: .relaxed)
         #if canImport(Glibc)
         _ = mallocTrim?(0)
         #endif
@@ -103,13 +105,31 @@ public final class WebChannelSessions: Service, Sendable {
         return stale.count
     }
 
+    /// Rings the keepalive of every back channel whose keepalive is due.
+    func ringDueKeepalives(now: ContinuousClock.Instant = .now) {
+        for session in sessions.withLock({ Array($0.values) }) { session.ringKeepaliveIfDue(now) }
+    }
+
     public func run() async throws {
         let interval = min(options.idleTimeout / 4, .seconds(2))
+        // The keepalive clock's resolution: a tenth of the keepalive, at most 100 ms (a long
+        // poll's own timeout, TO, is kept to within that).
+        let tick = max(min(options.keepalive / 10, .milliseconds(100)), .milliseconds(5))
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                self.reclaimAbandoned()
-                self.trimMemoryIfSessionsEnded()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        self.reclaimAbandoned()
+                        self.trimMemoryIfSessionsEnded()
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: tick)
+                        self.ringDueKeepalives()
+                    }
+                }
             }
         }
         for session in sessions.withLock({ Array($0.values) }) { terminate(session) }

@@ -185,6 +185,18 @@ class WebChannel:
     def stop_reading(self):
         self._stop.set()
 
+    def close(self):
+        """Closes this client's HTTP connections, as a closing tab does.  `requests.Session.close`
+        alone can leave a pooled keep-alive connection open until the pool is garbage-collected."""
+        self._stop.set()
+        for adapter in self.http.adapters.values():
+            pools = adapter.poolmanager.pools
+            for key in list(pools.keys()):
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
+        self.http.close()
+
 
 def close_all(channels):
     """Stops reading and ends every session of `channels` that was opened (test clean-up)."""
