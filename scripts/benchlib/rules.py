@@ -4,13 +4,15 @@ One Flint process serves two projects — one without rules, one with the bluepr
 (loaded with PUT :securityRules, so the same binary and warm process serve both) — and the
 official emulator serves the same rule set.  Every client is a different customer signed in by
 phone (an unsigned mock token), reading their own profile and creating orders for themselves,
-so every request is judged and allowed.  Figures: ops/s for each, the throughput Flint keeps
+so every request is judged and allowed.  Each is measured in two interleaved rounds and the better
+round counts (the same for every side).  Figures: ops/s for each, the throughput Flint keeps
 with rules (target ≥ 85 %), and Flint with rules against the official emulator with rules
 (target ≥ 5×).
 """
 
 import asyncio
 import base64
+import itertools
 import json
 import os
 import time
@@ -67,6 +69,7 @@ async def prepare(base, project, clients, rules):
 async def measure(base, project, clients, duration, warmup):
     root = f"{base}/v1/projects/{project}/databases/(default)/documents"
     headers = {w: {"Authorization": "Bearer " + mock_token(phone(w))} for w in range(clients)}
+    run_id = next(_runs)  # every round creates new orders
 
     def read(s, w, seq):
         return _call(s, "GET", f"{root}/customers/{phone(w)}", headers=headers[w])
@@ -78,11 +81,26 @@ async def measure(base, project, clients, duration, warmup):
             "items": {"arrayValue": {"values": [{"mapValue": {"fields": {
                 "productId": {"stringValue": "PROD_001"}, "qty": {"integerValue": "1"},
                 "price": {"integerValue": "249"}}}}]}}}}
-        return _call(s, "POST", f"{root}/orders?documentId=o-{w:02d}-{seq:08d}", body, headers[w])
+        return _call(s, "POST", f"{root}/orders?documentId=o-{run_id}-{w:02d}-{seq:08d}", body, headers[w])
 
     reads = await _timed_workers(clients, duration, warmup, read)
     writes = await _timed_workers(clients, duration, warmup, write)
     return {"reads": reads, "writes": writes}
+
+
+ROUNDS = 2
+_runs = itertools.count()
+
+
+def best(rounds):
+    """Per kind (reads, writes), the round with the most ops/s; every round's figure is kept too.
+    A round with errors does not count."""
+    out = {}
+    for kind in rounds[0]:
+        clean = [r for r in rounds if not r[kind].get("errors")] or rounds
+        top = max(clean, key=lambda r: r[kind].get("ops_per_s") or 0)[kind]
+        out[kind] = {**top, "rounds_ops_per_s": [r[kind].get("ops_per_s") for r in rounds]}
+    return out
 
 
 def run(flint_cmd, official_cmd, quick=False, clients=16):
@@ -95,13 +113,19 @@ def run(flint_cmd, official_cmd, quick=False, clients=16):
         fl.start()
         asyncio.run(prepare(fl.base, "bench-open", clients, None))
         asyncio.run(prepare(fl.base, "bench-rules", clients, rules))
-        raw["flint_open"] = asyncio.run(measure(fl.base, "bench-open", clients, duration, warmup))
-        raw["flint_rules"] = asyncio.run(measure(fl.base, "bench-rules", clients, duration, warmup))
+        # Interleaved rounds, best of each kept: on a small machine one 10 s run can lose a third
+        # of its throughput to something else running, and the order of two runs would bias them.
+        runs = {"flint_open": [], "flint_rules": []}
+        for _ in range(ROUNDS):
+            runs["flint_open"].append(asyncio.run(measure(fl.base, "bench-open", clients, duration, warmup)))
+            runs["flint_rules"].append(asyncio.run(measure(fl.base, "bench-rules", clients, duration, warmup)))
+        raw.update({side: best(r) for side, r in runs.items()})
     if official_cmd:
         with Emulator(official_cmd, "http://127.0.0.1:{port}/", label="official-rules") as off:
             off.start()
             asyncio.run(prepare(off.base, "bench-rules", clients, rules))
-            raw["official_rules"] = asyncio.run(measure(off.base, "bench-rules", clients, duration, warmup))
+            raw["official_rules"] = best([asyncio.run(measure(off.base, "bench-rules", clients, duration, warmup))
+                                          for _ in range(ROUNDS)])
     rows = []
     for kind in ("reads", "writes"):
         fo = raw["flint_open"][kind].get("ops_per_s")
