@@ -73,13 +73,8 @@ public struct RuleTimestamp: Sendable, Hashable, Comparable {
         self.nanos = nanos
     }
     public init(micros: Int64) {
-        var s = micros / 1_000_000
-        var us = micros % 1_000_000
-        if us < 0 {
-            s -= 1
-            us += 1_000_000
-        }
-        self.init(seconds: s, nanos: Int32(us * 1000))
+        let t = ProtoTimestamp(micros: micros)
+        self.init(seconds: t.seconds, nanos: t.nanos)
     }
     public static func < (a: Self, b: Self) -> Bool { (a.seconds, a.nanos) < (b.seconds, b.nanos) }
 
