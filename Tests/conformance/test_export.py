@@ -41,6 +41,25 @@ def only(docs, database):
     return {k: v for k, v in docs.items() if k.startswith(database + "/")}
 
 
+EXPORTED_DATABASES = (("(default)", "firestore_export"), ("named-db", "named"))
+
+
+def export_each_database(base, directory):
+    """POST :export (firebase-tools' body) once per database, each into its own export name."""
+    for database, name in EXPORTED_DATABASES:
+        r = requests.post(f"{base}/emulator/v1/projects/{PROJECT}:export", json={
+            "database": f"projects/{PROJECT}/databases/{database}",
+            "export_directory": str(directory), "export_name": name}, timeout=60)
+        assert r.status_code == 200, r.text
+
+
+def assert_each_database_imports(directory, before):
+    """Each database's export, imported by Flint, serves what `before` held for that database."""
+    for database, name in EXPORTED_DATABASES:
+        got = imported(str(directory / name))
+        assert normalized(only(got, database)) == normalized(only(before, database))
+
+
 def test_the_official_emulators_export_in_firebase_tools_layout_imports_identically():
     got = imported(os.path.join(EXPORTS, "official-default"))
     assert normalized(only(got, "(default)")) == normalized(only(expected(), "(default)"))
@@ -72,17 +91,10 @@ def test_flints_export_endpoint_round_trips_every_value_type(tmp_path):
     try:
         write_values(source.base)
         before = served(source.base)
-        for database, name in (("(default)", "firestore_export"), ("named-db", "named")):
-            r = requests.post(f"{source.base}/emulator/v1/projects/{PROJECT}:export", json={
-                "database": f"projects/{PROJECT}/databases/{database}",
-                "export_directory": str(tmp_path), "export_name": name}, timeout=60)
-            assert r.status_code == 200, r.text
+        export_each_database(source.base, tmp_path)
     finally:
         source.stop()
-    got = imported(str(tmp_path / "firestore_export"))
-    assert normalized(only(got, "(default)")) == normalized(only(before, "(default)"))
-    got = imported(str(tmp_path / "named"))
-    assert normalized(only(got, "named-db")) == normalized(only(before, "named-db"))
+    assert_each_database_imports(tmp_path, before)
 
 
 def test_export_on_exit_and_the_export_command_write_every_database(tmp_path):
@@ -113,17 +125,10 @@ def test_the_official_emulator_exports_and_flint_imports_identically(tmp_path):
     try:
         write_values(official.base)
         theirs = served(official.base)
-        for database, name in (("(default)", "firestore_export"), ("named-db", "named")):
-            r = requests.post(f"{official.base}/emulator/v1/projects/{PROJECT}:export", json={
-                "database": f"projects/{PROJECT}/databases/{database}",
-                "export_directory": str(tmp_path), "export_name": name}, timeout=60)
-            assert r.status_code == 200, r.text
+        export_each_database(official.base, tmp_path)
     finally:
         official.stop()
-    got = imported(str(tmp_path / "firestore_export"))
-    assert normalized(only(got, "(default)")) == normalized(only(theirs, "(default)"))
-    got = imported(str(tmp_path / "named"))
-    assert normalized(only(got, "named-db")) == normalized(only(theirs, "named-db"))
+    assert_each_database_imports(tmp_path, theirs)
 
 
 def test_flint_exports_and_the_official_emulator_seeds_from_it_identically(tmp_path):
