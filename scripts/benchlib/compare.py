@@ -504,7 +504,9 @@ def build_rows(off, fl, phases, have_official):
         fr = wc(fl, "churn", "rss_after_over_idle")
         ok = "yes" if isinstance(fr, (int, float)) and fr <= TARGET_WEBCHANNEL_RSS else "**no**"
         n = wc(fl, "churn", "sessions")
-        rows.append((f"webchannel: RSS idle → {n if isinstance(n, int) else 'N'} sessions open → all closed",
+        w = wc(fl, "churn", "warmup_sessions")
+        rows.append((f"webchannel: RSS idle (after {w if isinstance(w, int) else 'a few'} sessions) → "
+                     f"{n if isinstance(n, int) else 'N'} sessions open → all closed",
                      fmt(rss_cell(o)), fmt(rss_cell(fl)), "—", f"closed ≤ {TARGET_WEBCHANNEL_RSS:.2f}× idle", ok))
     if "vector" in phases:
         ov, fv = o.ph("vector"), fl.ph("vector")
