@@ -10,7 +10,6 @@ connection, as a browser's WebChannel does.
 
 import asyncio
 import codecs
-import json
 import os
 import sys
 import urllib.parse
