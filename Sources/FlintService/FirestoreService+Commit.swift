@@ -109,7 +109,8 @@ extension FirestoreService {
         let (outcome, _, _) = try await store.write({ writer in
             var (plans, known) = try plans(writer)
             if atomically {
-                try self.authorizeWrites(plans, known: known, writer: writer, context: context, requestTime: requestTime)
+                let read = try self.authorizeWrites(plans, known: known, writer: writer, context: context, requestTime: requestTime)
+                known.merge(read) { known, _ in known }
             }
             if let pruneBefore { try writer.pruneVersions(before: pruneBefore) }
             var results: [WriteOutcome] = []

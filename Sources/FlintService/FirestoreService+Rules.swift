@@ -113,11 +113,12 @@ extension FirestoreService {
     }
 
     /// Every write of a commit, judged on the writer before any is applied: one denial fails them all.
+    /// Returns the documents it read as they stand before the commit, for the writes to reuse.
     func authorizeWrites(
         _ plans: [WritePlan], known: [ResourcePath: DocumentSnapshot?], writer: StoreWriter, context: CallContext,
         requestTime: ProtoTimestamp
-    ) throws {
-        guard let first = plans.first, let ruleset = rules(for: context, first.database) else { return }
+    ) throws -> [ResourcePath: DocumentSnapshot?] {
+        guard let first = plans.first, let ruleset = rules(for: context, first.database) else { return [:] }
         // getAfter() sees every write of the batch.
         var before: [ResourcePath: DocumentSnapshot?] = [:]
         var after: [String: Fields?] = [:]
@@ -155,6 +156,7 @@ extension FirestoreService {
                 accessLimit: limit)
             try judge(ruleset, request, reader: docReader, context: context)
         }
+        return before
     }
 
     /// A Listen target, judged as the get or query it stands for; a denial removes the target.

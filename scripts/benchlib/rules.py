@@ -4,7 +4,7 @@ One Flint process serves two projects — one without rules, one with the bluepr
 (loaded with PUT :securityRules, so the same binary and warm process serve both) — and the
 official emulator serves the same rule set.  Every client is a different customer signed in by
 phone (an unsigned mock token), reading their own profile and creating orders for themselves,
-so every request is judged and allowed.  Each is measured in two interleaved rounds and the better
+so every request is judged and allowed.  Each is measured in three interleaved rounds and the best
 round counts (the same for every side).  Figures: ops/s for each, the throughput Flint keeps
 with rules (target ≥ 85 %), and Flint with rules against the official emulator with rules
 (target ≥ 5×).
@@ -88,7 +88,7 @@ async def measure(base, project, clients, duration, warmup):
     return {"reads": reads, "writes": writes}
 
 
-ROUNDS = 2
+ROUNDS = 3
 _runs = itertools.count()
 
 
