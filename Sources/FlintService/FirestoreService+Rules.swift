@@ -119,29 +119,31 @@ extension FirestoreService {
         requestTime: ProtoTimestamp
     ) throws -> [ResourcePath: DocumentSnapshot?] {
         guard let first = plans.first, let ruleset = rules(for: context, first.database) else { return [:] }
+        // Each write applied once, in order, to the document as the writes before it left it;
         // getAfter() sees every write of the batch.
         var before: [ResourcePath: DocumentSnapshot?] = [:]
         var after: [String: Fields?] = [:]
+        var judged: [(stored: Fields?, result: Fields?)] = []
+        judged.reserveCapacity(plans.count)
         for plan in plans {
-            let current: DocumentSnapshot?
-            if let seen = after[Self.afterKey(plan.database, plan.path)] {
-                current = seen.map { DocumentSnapshot(path: plan.path, fields: $0, createTime: 0, updateTime: 0) }
-            } else if let k = known[plan.path] {
-                current = k
+            let key = Self.afterKey(plan.database, plan.path)
+            let stored: Fields?
+            if let seen = after[key] {
+                stored = seen
             } else {
-                current = try writer.document(plan.database, plan.path)
+                let current = try known[plan.path] ?? writer.document(plan.database, plan.path)
+                before[plan.path] = .some(current)
+                stored = current?.fields
             }
-            if before[plan.path] == nil { before[plan.path] = .some(current) }
-            after[Self.afterKey(plan.database, plan.path)] = .some(plan.apply(to: current?.fields, requestTime: requestTime).fields)
+            let result = plan.apply(to: stored, requestTime: requestTime).fields
+            after[key] = .some(result)
+            judged.append((stored, result))
         }
         let time = RuleTimestamp(seconds: requestTime.seconds, nanos: requestTime.nanos)
         let docReader = WriterRulesReader(writer: writer, project: plans[0].database.project, after: after)
         let limit = plans.count > 1 ? 20 : 10
-        var applied: [ResourcePath: Fields?] = [:]
-        for plan in plans {
-            let stored = applied[plan.path] ?? (before[plan.path] ?? nil)?.fields
-            let result = plan.apply(to: stored, requestTime: requestTime).fields
-            applied[plan.path] = .some(result)
+        let auth = Self.token(context)
+        for (plan, (stored, result)) in zip(plans, judged) {
             let db = plan.database.database
             // An exists precondition says what the write means (a create of an existing document is
             // judged as a create, then fails ALREADY_EXISTS); otherwise the stored state does.
@@ -149,7 +151,7 @@ extension FirestoreService {
             if result != nil, case .exists(let exists) = plan.precondition { method = exists ? .update : .create }
             let resource: RuleValue = stored.map { .resource(database: db, path: plan.path.segments, fields: $0) } ?? .null
             let request = RulesRequest(
-                method: method, target: .document(database: db, path: plan.path.segments), auth: Self.token(context),
+                method: method, target: .document(database: db, path: plan.path.segments), auth: auth,
                 time: time, resource: resource,
                 // A delete's request.resource is null.
                 requestResource: result.map { .resource(database: db, path: plan.path.segments, fields: $0) } ?? .null,
