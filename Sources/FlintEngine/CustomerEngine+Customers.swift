@@ -4,17 +4,34 @@ import FlintService
 import FlintTriggers
 
 extension CustomerEngine {
+    /// Whether a profile change gives `handleCustomer` anything to do, from the change alone (so
+    /// it is decided inside the commit, and the engine's own profile updates, which keep the
+    /// derived fields in line, make no events): nil when nothing, else whether it brings a new
+    /// customer number.
+    static func profileWork(before: DocumentSnapshot?, after: DocumentSnapshot, _ rules: EngineRules) -> Bool? {
+        let newNumber = CustomerNumber.parse(after.fields["customerId"]?.string) != nil
+            && after.fields["customerId"] != before?.fields["customerId"]
+        let dubiousChanged = after.fields["isDubious"]?.bool != before?.fields["isDubious"]?.bool
+        guard newNumber || dubiousChanged || !rules.corrections(of: after.fields).isEmpty else { return nil }
+        return newNumber
+    }
+
+    /// The `engine.customers` filter: a written profile that needs the handler (see `profileWork`).
+    func customerNeedsWork(_ change: DocumentChange) -> Bool {
+        guard let after = change.after else { return false }
+        remember(change.database)
+        return Self.profileWork(before: change.before, after: after, rules) != nil
+    }
+
     /// Any write to `customers/{phone}`: keeps `region` and `isDubious` true to the profile's
     /// address, scores, blacklistReason and an admin's own `isDubious: true`, and keeps the customer number sequence above every
     /// customerId written by others. A profile that is already right is left untouched.
     func handleCustomer(_ event: TriggerEvent, _ context: TriggerContext) async throws {
-        guard let after = event.after else { return }
-        remember(event.database)
+        guard let after = event.after, let newNumber = Self.profileWork(before: event.before, after: after, rules) else {
+            return
+        }
+        remember(event.database)  // also for events delivered after a restart
         let phone = event.path.lastSegment
-        let number = CustomerNumber.parse(after.fields["customerId"]?.string)
-        let newNumber = number != nil && after.fields["customerId"] != event.before?.fields["customerId"]
-        let dubiousChanged = after.fields["isDubious"]?.bool != event.before?.fields["isDubious"]?.bool
-        guard newNumber || dubiousChanged || !rules.corrections(of: after.fields).isEmpty else { return }
         let seed = newNumber ? try await sequenceSeed(context, unlessExists: nil) : nil
         let rules = self.rules
         let unknownZips = try await context.update { reads -> (writes: [Google_Firestore_V1_Write], value: [String]) in

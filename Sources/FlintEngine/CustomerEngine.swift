@@ -40,7 +40,12 @@ public final class CustomerEngine: FlintExtension, Sendable {
         try runtime.on(nil, "orders/{orderId}", key: "engine.orders") { [self] event, context in
             try await handleOrder(event, context)
         }
-        try runtime.on(nil, "customers/{phone}", key: "engine.customers") { [self] event, context in
+        // Only profile changes the handler has work for make events: the engine's own profile
+        // update for every order would otherwise queue a run that does nothing.
+        try runtime.on(
+            nil, "customers/{phone}", key: "engine.customers",
+            accepts: { [weak self] change in self?.customerNeedsWork(change) ?? true }
+        ) { [self] event, context in
             try await handleCustomer(event, context)
         }
         // Booking: only orders waiting in ready_for_shipping whose courier may have an API make
