@@ -34,9 +34,13 @@ def _db(project):
 
 async def _write_session(base, project):
     w = AsyncWebChannel(base, "Write", _db(project))
-    await w.open({"database": _db(project)})
-    w.start()
-    return w, (await w.next())[0]["streamToken"]
+    try:
+        await w.open({"database": _db(project)})
+        w.start()
+        return w, (await w.next())[0]["streamToken"]
+    except BaseException:
+        await w.close()
+        raise
 
 
 async def _listen_round_trip(base, project, n, warmup):
@@ -44,11 +48,11 @@ async def _listen_round_trip(base, project, n, warmup):
     listener = AsyncWebChannel(base, "Listen", _db(project))
     await listener.open({"database": _db(project), "addTarget": {"documents": {"documents": [name]}, "targetId": 2}})
     listener.start()
-    while (await listener.next())[0].get("targetChange", {}).get("targetChangeType") != "CURRENT":
-        pass
-    writer, token = await _write_session(base, project)
-    lat = []
+    writer, lat = None, []
     try:
+        while (await listener.next())[0].get("targetChange", {}).get("targetChangeType") != "CURRENT":
+            pass
+        writer, token = await _write_session(base, project)
         for i in range(warmup + n):
             t0 = time.perf_counter()
             await writer.send({"streamToken": token, "writes": [
@@ -63,7 +67,8 @@ async def _listen_round_trip(base, project, n, warmup):
                 lat.append(dt)
     finally:
         for ch in (listener, writer):
-            await ch.close()
+            if ch:
+                await ch.close()
     return lat
 
 
