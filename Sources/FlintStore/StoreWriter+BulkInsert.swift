@@ -233,30 +233,21 @@ private struct SharedBuffer<T>: @unchecked Sendable {
 }
 
 /// memcmp order, then shorter first: how SQLite orders BLOBs and BINARY-collated TEXT.
-private func sqliteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    a.withUnsafeBufferPointer { x in
-        b.withUnsafeBufferPointer { y in
-            let common = min(x.count, y.count)
-            if common > 0 {
-                let c = memcmp(x.baseAddress!, y.baseAddress!, common)
-                if c != 0 { return Int(c) }
-            }
-            return x.count - y.count
-        }
+private func sqliteOrder(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
+    let common = min(x.count, y.count)
+    if common > 0 {
+        let c = memcmp(x.baseAddress!, y.baseAddress!, common)
+        if c != 0 { return Int(c) }
     }
+    return x.count - y.count
+}
+
+private func sqliteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in sqliteOrder(x, y) } }
 }
 
 private func sqliteOrder(_ a: String, _ b: String) -> Int {
     var a = a
     var b = b
-    return a.withUTF8 { x in
-        b.withUTF8 { y in
-            let common = min(x.count, y.count)
-            if common > 0 {
-                let c = memcmp(x.baseAddress!, y.baseAddress!, common)
-                if c != 0 { return Int(c) }
-            }
-            return x.count - y.count
-        }
-    }
+    return a.withUTF8 { x in b.withUTF8 { y in sqliteOrder(x, y) } }
 }
