@@ -43,9 +43,8 @@ struct RESTTarget {
         query = try Self.parseQuery(rawQuery)
     }
 
-    /// Strict percent-decoding: every `%` needs two hex digits and the bytes must be UTF-8.
-    /// Percent-decodes `s` (and, in a query string, reads `+` as a space); nil if an escape is
-    /// malformed or the bytes are not UTF-8. Works on the UTF-8 bytes: Foundation's string search
+    /// Strict percent-decoding of `s` (and, in a query string, `+` read as a space): nil unless
+    /// every `%` has two hex digits and the bytes are UTF-8. Works on the UTF-8 bytes: Foundation's string search
     /// is slow on Linux and this runs for every request.
     static func percentDecoded<S: StringProtocol>(_ s: S, plusIsSpace: Bool = false) -> String? {
         guard s.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
