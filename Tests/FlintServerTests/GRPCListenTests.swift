@@ -65,12 +65,16 @@ struct GRPCListenTests {
                 try await withListen(firestore, project: "l") { call in
                     call.addQuery(1, query("c"))
                     #expect(try await call.take(3) == ["ADD [1]", "CURRENT [1]", "NO_CHANGE []"])
+                    var waits: [Duration] = []
                     for i in 0..<5 {
                         let started = ContinuousClock.now
                         try await commit(firestore, "l", putWrite("l", "c/d\(i)", ["n": Int64(i)]))
                         #expect(try await call.take(2) == ["CHANGE c/d\(i) [1] -[]", "NO_CHANGE []"])
-                        #expect(ContinuousClock.now - started < .milliseconds(500))
+                        waits.append(ContinuousClock.now - started)
                     }
+                    // Pushed, not polled: the typical change arrives well within any polling
+                    // interval. The median, since one wait on a loaded CI machine took 538 ms.
+                    #expect(waits.sorted()[2] < .milliseconds(250))
                 }
             }
         }
