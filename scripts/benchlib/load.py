@@ -44,9 +44,10 @@ def _json(raw):
         return None
 
 
-async def _timed_workers(n_clients, duration, warmup, make_req):
-    """Run n_clients closed-loop workers for warmup+duration seconds.
-    make_req(session, worker, seq) -> awaitable (status, raw).  Only requests
+async def _timed_workers(n_clients, duration, warmup, make_req, connect=_session):
+    """Run n_clients closed-loop workers for warmup+duration seconds, each on
+    its own connection (connect() -> async context manager).
+    make_req(connection, worker, seq) -> awaitable (status, raw).  Only requests
     *started* inside the measured window are counted."""
     lat, errs = [], collections.Counter()
     ok = 0
@@ -55,7 +56,7 @@ async def _timed_workers(n_clients, duration, warmup, make_req):
 
     async def worker(w):
         nonlocal ok
-        async with _session() as s:
+        async with connect() as s:
             seq = 0
             while True:
                 a = time.perf_counter()
@@ -63,7 +64,7 @@ async def _timed_workers(n_clients, duration, warmup, make_req):
                     return
                 try:
                     st, _ = await make_req(s, w, seq)
-                except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError, EOFError, ValueError) as e:
                     st = type(e).__name__
                 b = time.perf_counter()
                 seq += 1
