@@ -48,14 +48,15 @@ async def _timed_workers(n_clients, duration, warmup, make_req, connect=_session
     """Run n_clients closed-loop workers for warmup+duration seconds, each on
     its own connection (connect() -> async context manager).
     make_req(connection, worker, seq) -> awaitable (status, raw).  Only requests
-    *started* inside the measured window are counted."""
+    *started* inside the measured window are counted ("completed" also counts
+    the warm-up's successes, for per-request figures over the whole call)."""
     lat, errs = [], collections.Counter()
-    ok = 0
+    ok = completed = 0
     t0 = time.perf_counter()
     t_measure, t_end = t0 + warmup, t0 + warmup + duration
 
     async def worker(w):
-        nonlocal ok
+        nonlocal ok, completed
         async with connect() as s:
             seq = 0
             while True:
@@ -68,6 +69,7 @@ async def _timed_workers(n_clients, duration, warmup, make_req, connect=_session
                     st = type(e).__name__
                 b = time.perf_counter()
                 seq += 1
+                completed += st == 200
                 if a >= t_measure:
                     if st == 200:
                         ok += 1
@@ -80,7 +82,7 @@ async def _timed_workers(n_clients, duration, warmup, make_req, connect=_session
     await asyncio.gather(*(worker(w) for w in range(n_clients)))
     elapsed = time.perf_counter() - t_measure
     out = {"clients": n_clients, "duration_s": round(elapsed, 3),
-           "warmup_s": warmup, "ok": ok, "errors": dict(errs),
+           "warmup_s": warmup, "ok": ok, "completed": completed, "errors": dict(errs),
            "ops_per_s": round(ok / elapsed, 1) if elapsed > 0 else None}
     out.update(lat_summary_ms(lat))
     return out

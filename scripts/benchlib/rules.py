@@ -66,9 +66,10 @@ async def prepare(base, project, clients, rules):
                 raise RuntimeError(f"seeding failed: {st} {raw[:300]!r}")
 
 
-async def measure(base, project, clients, duration, warmup):
+async def measure(base, project, clients, duration, warmup, cpu):
     """Reads and writes on lean keep-alive connections (keepalive.py): with aiohttp the Python
-    client used more than half a core at Flint's rates, which the server then lacked."""
+    client used more than half a core at Flint's rates, which the server then lacked.  `cpu()`
+    gives the server's CPU seconds, for its CPU per request (warm-up included)."""
     root = urllib.parse.urlsplit(base).path.rstrip("/") + f"/v1/projects/{project}/databases/(default)/documents"
     headers = {w: f"Authorization: Bearer {mock_token(phone(w))}\r\n".encode() for w in range(clients)}
     run_id = next(_runs)  # every round creates new orders
@@ -91,8 +92,15 @@ async def measure(base, project, clients, duration, warmup):
     def connect():
         return KeepAlive(base)
 
-    reads = await _timed_workers(clients, duration, warmup, read, connect)
-    writes = await _timed_workers(clients, duration, warmup, write, connect)
+    async def timed(make):
+        before = cpu()
+        r = await _timed_workers(clients, duration, warmup, make, connect)
+        if r["completed"]:
+            r["cpu_ms_per_op"] = round((cpu() - before) * 1000 / r["completed"], 4)
+        return r
+
+    reads = await timed(read)
+    writes = await timed(write)
     return {"reads": reads, "writes": writes}
 
 
@@ -101,13 +109,15 @@ _runs = itertools.count()
 
 
 def best(rounds):
-    """Per kind (reads, writes), the round with the most ops/s; every round's figure is kept too.
-    A round with errors does not count."""
+    """Per kind (reads, writes), the round with the most ops/s; every round's figure is kept too,
+    and the median of the rounds' CPU per request.  A round with errors does not count."""
     out = {}
     for kind in rounds[0]:
         clean = [r for r in rounds if not r[kind].get("errors")] or rounds
         top = max(clean, key=lambda r: r[kind].get("ops_per_s") or 0)[kind]
-        out[kind] = {**top, "rounds_ops_per_s": [r[kind].get("ops_per_s") for r in rounds]}
+        cpu = sorted(r[kind]["cpu_ms_per_op"] for r in clean if r[kind].get("cpu_ms_per_op"))
+        out[kind] = {**top, "rounds_ops_per_s": [r[kind].get("ops_per_s") for r in rounds],
+                     "median_cpu_ms_per_op": cpu[len(cpu) // 2] if cpu else None}
     return out
 
 
@@ -125,14 +135,14 @@ def run(flint_cmd, official_cmd, quick=False, clients=16):
         # of its throughput to something else running, and the order of two runs would bias them.
         runs = {"flint_open": [], "flint_rules": []}
         for _ in range(ROUNDS):
-            runs["flint_open"].append(asyncio.run(measure(fl.base, "bench-open", clients, duration, warmup)))
-            runs["flint_rules"].append(asyncio.run(measure(fl.base, "bench-rules", clients, duration, warmup)))
+            runs["flint_open"].append(asyncio.run(measure(fl.base, "bench-open", clients, duration, warmup, fl.cpu_s)))
+            runs["flint_rules"].append(asyncio.run(measure(fl.base, "bench-rules", clients, duration, warmup, fl.cpu_s)))
         raw.update({side: best(r) for side, r in runs.items()})
     if official_cmd:
         with Emulator(official_cmd, "http://127.0.0.1:{port}/", label="official-rules") as off:
             off.start()
             asyncio.run(prepare(off.base, "bench-rules", clients, rules))
-            raw["official_rules"] = best([asyncio.run(measure(off.base, "bench-rules", clients, duration, warmup))
+            raw["official_rules"] = best([asyncio.run(measure(off.base, "bench-rules", clients, duration, warmup, off.cpu_s))
                                           for _ in range(ROUNDS)])
     rows = []
     for kind in ("reads", "writes"):
@@ -147,6 +157,15 @@ def run(flint_cmd, official_cmd, quick=False, clients=16):
         rows.append((f"rules: REST {kind}, {clients} clients, both with rules", f"{of:,.0f} ops/s" if of else "—",
                      f"{fr:,.0f} ops/s" if fr else "—", f"{r:.2f}×" if r else "—", "≥ 5×",
                      ("yes" if r >= 5 else "**no**") if r else "n/a"))
+        # CPU per request: Flint's capacity with and without rules, whatever else the machine ran.
+        co, cr = (raw[side][kind].get("median_cpu_ms_per_op") for side in ("flint_open", "flint_rules"))
+        oc = raw.get("official_rules", {}).get(kind, {}).get("median_cpu_ms_per_op")
+        if co and cr:
+            rows.append((f"rules: Flint CPU per REST {kind} (median of rounds), without → with rules", f"{co:.3f} ms",
+                         f"{cr:.3f} ms", f"{co / cr:.2f}×", "info", ""))
+        if oc and cr:
+            rows.append((f"rules: CPU per REST {kind} (median of rounds), both with rules", f"{oc:.3f} ms",
+                         f"{cr:.3f} ms", f"{oc / cr:.2f}×", "info", ""))
         for side in ("flint_open", "flint_rules", "official_rules"):
             errs = raw.get(side, {}).get(kind, {}).get("errors")
             if errs:
