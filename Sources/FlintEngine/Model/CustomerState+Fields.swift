@@ -6,12 +6,14 @@ extension CustomerState {
     /// The top-level fields of the stored form.
     static let storedFields = ["orders", "baseline", "trust", "inactivity", "dubious"]
 
+    /// Remembered conversions of order facts (most of a customer's orders are the same from one
+    /// event to the next).
+    static let memo = OrderFactMemo()
+
     init(fields f: Fields) {
-        for (id, v) in f["orders"]?.mapFields ?? [:] {
-            if let text = v.string {
-                if let fact = OrderFact(storedForm: text) { orders[id] = fact }
-                continue
-            }
+        let stored = f["orders"]?.mapFields ?? [:]
+        orders = Self.memo.facts(stored.compactMap { id, v in v.string.map { (id, $0) } })
+        for (id, v) in stored where v.string == nil {
             // The map form written before facts were kept as one string.
             guard let m = v.mapFields, let createdAt = m["createdAt"]?.micros, let total = m["total"]?.number else {
                 continue
@@ -54,7 +56,7 @@ extension CustomerState {
 
     var fields: Fields {
         var f: Fields = [:]
-        f["orders"] = .map(orders.mapValues { .string($0.storedForm) })
+        f["orders"] = .map(Self.memo.forms(orders).mapValues { .string($0) })
         if let b = baseline {
             var m: Fields = [
                 "totalOrders": .integer(b.totalOrders), "deliveredOrders": .integer(b.deliveredOrders),

@@ -1,7 +1,7 @@
 import FlintCore
 
 /// One order as the profile counts it, kept in the customer's bookkeeping document.
-struct OrderFact: Equatable {
+struct OrderFact: Hashable {
     var createdAt: Int64
     var total: Double
     /// The total was an integer (money sums of integers stay integers).
