@@ -5,7 +5,8 @@ import Synchronization
 /// it changes one: without this, a customer with hundreds of orders costs the serial writer
 /// hundreds of parses and encodings per event. Both maps hold exact results of the pure
 /// conversions (`OrderFact(storedForm:)` and `storedForm`), so a hit answers what the conversion
-/// would; each map is emptied when it reaches `limit` entries.
+/// would (facts that compare equal, such as totals of 0.0 and -0.0, share the form of the first
+/// one seen, which reads back as an equal fact); each map is emptied when it reaches `limit` entries.
 final class OrderFactMemo: Sendable {
     private struct Maps {
         var facts: [String: OrderFact?] = [:]
