@@ -2,6 +2,7 @@ import CFlintSQLite
 import FlintCore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// SQLite storage through GRDB: one serial writer, concurrent WAL readers, one SQLite
@@ -45,6 +46,9 @@ public final class DocumentStore: Sendable {
             // Random index inserts dirty many pages per commit; checkpointing less often lets a
             // page changed by several commits be copied back once.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            if let connection = db.sqliteConnection, flint_rows_register(UnsafeMutableRawPointer(connection)) != SQLITE_OK {
+                throw DatabaseError(message: "Cannot register flint_rows.")
+            }
         }
         do {
             pool = try DatabasePool(path: file, configuration: config)

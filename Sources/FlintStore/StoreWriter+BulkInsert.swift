@@ -1,3 +1,4 @@
+import CFlintSQLite
 import FlintCore
 import Foundation
 import GRDB
@@ -30,9 +31,10 @@ extension StoreWriter {
     /// path given twice, the later wins), with their index rows.
     ///
     /// A load of many documents: the rows go into each table in key order, so SQLite appends to
-    /// its B-trees instead of seeking a leaf for every row, and each statement is stepped with
-    /// only the columns that change rebound. A document that is already stored makes the whole
-    /// call fail (the inserts are plain INSERTs), so nothing is replaced without its history.
+    /// its B-trees instead of seeking a leaf for every row, and each table (each index field)
+    /// takes its rows in one `INSERT … SELECT` over them in memory. A document that is already
+    /// stored makes the whole call fail (the inserts are plain INSERTs), so nothing is replaced
+    /// without its history.
     public func insertNew(_ documents: [NewDocument], time: Int64) throws {
         recent.clear()
         let n = documents.count
@@ -78,27 +80,18 @@ extension StoreWriter {
                 kept.append(i)
             }
         }
-        let insertDocument = try db.cachedStatement(
-            sql: "INSERT INTO documents(scope, id, create_time, update_time, fields) VALUES (?, ?, ?, ?, ?)"
-        ).sqliteStatement
-        sqlite3_reset(insertDocument)
-        sqlite3_clear_bindings(insertDocument)
-        sqlite3_bind_int64(insertDocument, 3, time)
-        sqlite3_bind_int64(insertDocument, 4, time)
+        var batch = RowBatch(types: [FLINT_ROWS_INTEGER, FLINT_ROWS_TEXT, FLINT_ROWS_BLOB])
         for i in kept {
             let d = documents[i]
-            sqlite3_bind_int64(insertDocument, 1, collection[i])
-            var id = d.path.lastSegment
-            try id.withUTF8 { idBytes in
-                try d.blob.withUnsafeBytes { blob in
-                    bindText(insertDocument, 2, idBytes)
-                    bindBlob(insertDocument, 5, blob)
-                    try step(insertDocument)
-                }
-            }
+            batch.add(collection[i])
+            batch.add(d.path.lastSegment.utf8)
+            batch.add(d.blob)
             countDeltas.byScope[collection[i], default: 0] += 1
         }
-        sqlite3_clear_bindings(insertDocument)
+        try insert(
+            batch,
+            "INSERT INTO documents(scope, id, create_time, update_time, fields) SELECT c0, c1, ?1, ?1, c2 FROM flint_rows(?2)"
+        ) { sqlite3_bind_int64($0, 1, time) }
 
         // 3. Index rows, grouped by (scope, field) and each group sorted by (value, document).
         var docKeys = [[UInt8]](repeating: [], count: 2 * n)
@@ -147,29 +140,48 @@ extension StoreWriter {
                 }
             }
         }
-        let insertRow = try db.cachedStatement(
-            sql: "INSERT INTO field_index(scope, field, value, doc) VALUES (?, ?, ?, ?)"
-        ).sqliteStatement
-        sqlite3_reset(insertRow)
+        var rowsOfGroup = RowBatch(types: [FLINT_ROWS_BLOB, FLINT_ROWS_BLOB])
         for slot in groupOrder {
+            rowsOfGroup.removeAll()
+            var previous: PendingIndexRow?
+            for row in rows[slot] {
+                // An array holding a value twice gives the same row twice.
+                if let p = previous, p.doc == row.doc, p.value == row.value { continue }
+                previous = row
+                rowsOfGroup.add(row.value)
+                rowsOfGroup.add(keys[Int(row.doc)])
+            }
             var field = groupKeys[slot].field
             try field.withUTF8 { fieldBytes in
-                sqlite3_bind_int64(insertRow, 1, groupKeys[slot].scope)
-                bindText(insertRow, 2, fieldBytes)
-                var previous: PendingIndexRow?
-                for row in rows[slot] {
-                    // An array holding a value twice gives the same row twice.
-                    if let p = previous, p.doc == row.doc, p.value == row.value { continue }
-                    previous = row
-                    try row.value.withUnsafeBytes { value in
-                        try keys[Int(row.doc)].withUnsafeBytes { doc in
-                            bindBlob(insertRow, 3, value)
-                            bindBlob(insertRow, 4, doc)
-                            try step(insertRow)
-                        }
+                try insert(
+                    rowsOfGroup, "INSERT INTO field_index(scope, field, value, doc) SELECT ?1, ?2, c0, c1 FROM flint_rows(?3)"
+                ) { statement in
+                    sqlite3_bind_int64(statement, 1, groupKeys[slot].scope)
+                    bindText(statement, 2, fieldBytes)
+                }
+            }
+        }
+    }
+
+    /// Inserts every row of `batch` with one run of `sql`, whose last parameter is
+    /// `flint_rows(?)`; `bind` binds the others. Stepping an INSERT once per row costs SQLite
+    /// more than the inserts themselves.
+    private func insert(_ batch: RowBatch, _ sql: String, bind: (OpaquePointer) -> Void) throws {
+        let statement = try db.cachedStatement(sql: sql).sqliteStatement
+        sqlite3_reset(statement)
+        defer { sqlite3_clear_bindings(statement) }
+        bind(statement)
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            try batch.cells.withUnsafeBufferPointer { cells in
+                try batch.types.withUnsafeBufferPointer { types in
+                    let rows = flint_rows(
+                        count: Int64(cells.count / (2 * types.count)), columns: Int32(types.count),
+                        types: types.baseAddress, bytes: bytes.baseAddress, cells: cells.baseAddress)
+                    try withUnsafePointer(to: rows) { rows in
+                        flint_rows_bind(UnsafeMutableRawPointer(statement), sqlite3_bind_parameter_count(statement), rows)
+                        try step(statement)
                     }
                 }
-                sqlite3_clear_bindings(insertRow)
             }
         }
     }
@@ -183,16 +195,7 @@ extension StoreWriter {
         }
     }
 
-    /// Binds bytes without copying them (they must outlive the step); an empty blob is not NULL.
-    private func bindBlob(_ statement: OpaquePointer, _ index: Int32, _ bytes: UnsafeRawBufferPointer) {
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            sqlite3_bind_blob(statement, index, base, Int32(bytes.count), nil)
-        } else {
-            sqlite3_bind_zeroblob(statement, index, 0)
-        }
-    }
-
-    /// Steps an INSERT once; the statement is reset for the next row (its bindings stay).
+    /// Runs an INSERT; the statement is reset for its next use (its bindings stay).
     private func step(_ statement: OpaquePointer) throws {
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
@@ -219,6 +222,32 @@ private struct GroupKey: Hashable {
     var field: String
 
     static func == (a: GroupKey, b: GroupKey) -> Bool { a.scope == b.scope && a.field.utf8.elementsEqual(b.field.utf8) }
+}
+
+/// Rows for CFlintSQLite's `flint_rows`: their cells one after another, row by row, the bytes
+/// of text and blobs in one buffer.
+private struct RowBatch {
+    let types: [Int32]
+    var bytes: [UInt8] = []
+    var cells: [Int64] = []
+
+    init(types: [Int]) { self.types = types.map { Int32($0) } }
+
+    mutating func add(_ integer: Int64) {
+        cells.append(integer)
+        cells.append(0)
+    }
+
+    mutating func add(_ contents: some Collection<UInt8>) {
+        cells.append(Int64(bytes.count))
+        cells.append(Int64(contents.count))
+        bytes.append(contentsOf: contents)
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        cells.removeAll(keepingCapacity: true)
+    }
 }
 
 private struct PendingIndexRow {
