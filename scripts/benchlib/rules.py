@@ -4,10 +4,17 @@ One Flint process serves two projects — one without rules, one with the bluepr
 (loaded with PUT :securityRules, so the same binary and warm process serve both) — and the
 official emulator serves the same rule set.  Every client is a different customer signed in by
 phone (an unsigned mock token), reading their own profile and creating orders for themselves,
-so every request is judged and allowed.  Each is measured in three interleaved rounds and the best
-round counts (the same for every side).  Figures: ops/s for each, the throughput Flint keeps
-with rules (target ≥ 85 %), and Flint with rules against the official emulator with rules
-(target ≥ 5×).
+so every request is judged and allowed.
+
+This 2-core machine loses CPU to its neighbours in bursts (the same fixed loop can take 1.7× as
+long from one moment to the next), which decided earlier versions of this phase that compared
+whole 10 s rounds.  So the three sides are measured in short paired slices instead: both servers
+run throughout, and each cycle measures Flint without and with rules (their order swapped every
+other cycle) and then the official emulator, 2 s each, then pauses a second for the JVM to settle.
+A ratio is the median over cycles of the ratio within a cycle, so a burst moves one ratio, not
+the result.  The official emulator is warmed up with 10 s of the same load first.  Figures: ops/s
+for each side (median of its slices), the throughput Flint keeps with rules (target ≥ 85 %), and
+Flint with rules against the official emulator with rules (target ≥ 5×).
 """
 
 import asyncio
@@ -15,6 +22,7 @@ import base64
 import itertools
 import json
 import os
+import time
 import urllib.parse
 
 import yarl
@@ -66,13 +74,13 @@ async def prepare(base, project, clients, rules):
                 raise RuntimeError(f"seeding failed: {st} {raw[:300]!r}")
 
 
-async def measure(base, project, clients, duration, warmup, cpu):
-    """Reads and writes on lean keep-alive connections (keepalive.py): with aiohttp the Python
-    client used more than half a core at Flint's rates, which the server then lacked.  `cpu()`
-    gives the server's CPU seconds, for its CPU per request (warm-up included)."""
+async def measure(base, project, clients, kind, duration, warmup, cpu):
+    """One slice of `kind` (reads or writes) on lean keep-alive connections (keepalive.py): with
+    aiohttp the Python client used more than half a core at Flint's rates, which the server then
+    lacked.  `cpu()` gives the server's CPU seconds, for its CPU per request (warm-up included)."""
     root = urllib.parse.urlsplit(base).path.rstrip("/") + f"/v1/projects/{project}/databases/(default)/documents"
     headers = {w: f"Authorization: Bearer {mock_token(phone(w))}\r\n".encode() for w in range(clients)}
-    run_id = next(_runs)  # every round creates new orders
+    run_id = next(_runs)  # every slice creates new orders
 
     def read(c, w, seq):
         return c.request("GET", f"{root}/customers/{phone(w)}", headers[w])
@@ -89,82 +97,103 @@ async def measure(base, project, clients, duration, warmup, cpu):
     def write(c, w, seq):
         return c.request("POST", f"{root}/orders?documentId=o-{run_id}-{w:02d}-{seq:08d}", headers[w], bodies[w])
 
-    def connect():
-        return KeepAlive(base)
-
-    async def timed(make):
-        before = cpu()
-        r = await _timed_workers(clients, duration, warmup, make, connect)
-        if r["completed"]:
-            r["cpu_ms_per_op"] = round((cpu() - before) * 1000 / r["completed"], 4)
-        return r
-
-    reads = await timed(read)
-    writes = await timed(write)
-    return {"reads": reads, "writes": writes}
+    before = cpu()
+    r = await _timed_workers(clients, duration, warmup, read if kind == "reads" else write, lambda: KeepAlive(base))
+    r["cpu_s"] = cpu() - before
+    return r
 
 
-ROUNDS = 3
 _runs = itertools.count()
 
 
-def best(rounds):
-    """Per kind (reads, writes), the round with the most ops/s; every round's figure is kept too,
-    and the median of the rounds' CPU per request.  A round with errors does not count."""
-    out = {}
-    for kind in rounds[0]:
-        clean = [r for r in rounds if not r[kind].get("errors")] or rounds
-        top = max(clean, key=lambda r: r[kind].get("ops_per_s") or 0)[kind]
-        cpu = sorted(r[kind]["cpu_ms_per_op"] for r in clean if r[kind].get("cpu_ms_per_op"))
-        out[kind] = {**top, "rounds_ops_per_s": [r[kind].get("ops_per_s") for r in rounds],
-                     "median_cpu_ms_per_op": cpu[len(cpu) // 2] if cpu else None}
-    return out
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    m = len(xs) // 2
+    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2
+
+
+def summary(slices):
+    """A side's slices of one kind: median ops/s, every slice's figure, CPU per request over all
+    of them, and the errors of all of them."""
+    errors = {}
+    for r in slices:
+        for k, v in (r.get("errors") or {}).items():
+            errors[k] = errors.get(k, 0) + v
+    completed = sum(r["completed"] for r in slices)
+    return {"ops_per_s": median([r.get("ops_per_s") for r in slices]),
+            "slices_ops_per_s": [r.get("ops_per_s") for r in slices],
+            "cpu_ms_per_op": round(sum(r["cpu_s"] for r in slices) * 1000 / completed, 4) if completed else None,
+            "errors": errors}
 
 
 def run(flint_cmd, official_cmd, quick=False, clients=16):
     """Returns table rows (figure, official, flint, ratio, target, met) and the raw figures."""
     from emuproc import Emulator
-    duration, warmup = (3.0, 1.0) if quick else (10.0, 2.0)
+    cycles, duration, warmup, pause = (3, 1.0, 0.3, 0.5) if quick else (10, 2.0, 0.5, 1.0)
     rules = open(RULES).read()
-    raw = {}
-    with Emulator(flint_cmd.replace(" --no-engine", "") + " --no-engine", "http://127.0.0.1:{port}/", label="flint-rules") as fl:
+    slices = {}
+    fl = Emulator(flint_cmd.replace(" --no-engine", "") + " --no-engine", "http://127.0.0.1:{port}/", label="flint-rules")
+    off = Emulator(official_cmd, "http://127.0.0.1:{port}/", label="official-rules") if official_cmd else None
+    try:
         fl.start()
         asyncio.run(prepare(fl.base, "bench-open", clients, None))
         asyncio.run(prepare(fl.base, "bench-rules", clients, rules))
-        # Interleaved rounds, best of each kept: on a small machine one 10 s run can lose a third
-        # of its throughput to something else running, and the order of two runs would bias them.
-        runs = {"flint_open": [], "flint_rules": []}
-        for _ in range(ROUNDS):
-            runs["flint_open"].append(asyncio.run(measure(fl.base, "bench-open", clients, duration, warmup, fl.cpu_s)))
-            runs["flint_rules"].append(asyncio.run(measure(fl.base, "bench-rules", clients, duration, warmup, fl.cpu_s)))
-        raw.update({side: best(r) for side, r in runs.items()})
-    if official_cmd:
-        with Emulator(official_cmd, "http://127.0.0.1:{port}/", label="official-rules") as off:
+        if off:
             off.start()
             asyncio.run(prepare(off.base, "bench-rules", clients, rules))
-            raw["official_rules"] = best([asyncio.run(measure(off.base, "bench-rules", clients, duration, warmup, off.cpu_s))
-                                          for _ in range(ROUNDS)])
+        pair = [("flint_open", fl, "bench-open"), ("flint_rules", fl, "bench-rules")]
+        for kind in ("reads", "writes"):
+            if off:
+                # The JVM compiles its hot paths over the first seconds of load; measured after that.
+                asyncio.run(measure(off.base, "bench-rules", clients, kind, 5 * duration, warmup, off.cpu_s))
+            for cycle in range(cycles):
+                # Flint without and with rules back to back, their order swapped every other cycle,
+                # then the official emulator; a pause lets its JVM settle (it keeps compiling and
+                # collecting after its load stops) before the next cycle.
+                order = (pair if cycle % 2 == 0 else pair[::-1]) + ([("official_rules", off, "bench-rules")] if off else [])
+                for side, emu, project in order:
+                    r = asyncio.run(measure(emu.base, project, clients, kind, duration, warmup, emu.cpu_s))
+                    slices.setdefault(side, {}).setdefault(kind, []).append(r)
+                if off:
+                    time.sleep(pause)
+    finally:
+        fl.stop()
+        if off:
+            off.stop()
+
+    def ops(side, kind):
+        return [r.get("ops_per_s") for r in slices.get(side, {}).get(kind, [])]
+
+    def paired(a, b, kind):
+        """Median over cycles of side a's ops/s over side b's in the same cycle."""
+        return median([x / y for x, y in zip(ops(a, kind), ops(b, kind)) if x and y])
+
+    raw = {side: {kind: summary(s) for kind, s in kinds.items()} for side, kinds in slices.items()}
     rows = []
     for kind in ("reads", "writes"):
-        fo = raw["flint_open"][kind].get("ops_per_s")
-        fr = raw["flint_rules"][kind].get("ops_per_s")
+        fo = raw["flint_open"][kind]["ops_per_s"]
+        fr = raw["flint_rules"][kind]["ops_per_s"]
         of = raw.get("official_rules", {}).get(kind, {}).get("ops_per_s")
-        kept = fr / fo if fo and fr else None
+        k = paired("flint_rules", "flint_open", kind)
+        raw.setdefault("ratios", {})[f"{kind}_kept"] = k
         rows.append((f"rules: REST {kind}, {clients} clients, Flint without → with rules", f"{fo:,.0f} ops/s" if fo else "—",
-                     f"{fr:,.0f} ops/s" if fr else "—", f"{kept:.2f}×" if kept else "—", "≥ 0.85×",
-                     "yes" if kept and kept >= 0.85 else "**no**"))
-        r = fr / of if fr and of else None
+                     f"{fr:,.0f} ops/s" if fr else "—", f"{k:.2f}×" if k else "—", "≥ 0.85×",
+                     "yes" if k and k >= 0.85 else "**no**"))
+        r = paired("flint_rules", "official_rules", kind) if of else None
+        raw["ratios"][f"{kind}_vs_official"] = r
         rows.append((f"rules: REST {kind}, {clients} clients, both with rules", f"{of:,.0f} ops/s" if of else "—",
                      f"{fr:,.0f} ops/s" if fr else "—", f"{r:.2f}×" if r else "—", "≥ 5×",
                      ("yes" if r >= 5 else "**no**") if r else "n/a"))
         # CPU per request: Flint's capacity with and without rules, whatever else the machine ran.
-        co, cr = (raw[side][kind].get("median_cpu_ms_per_op") for side in ("flint_open", "flint_rules"))
-        oc = raw.get("official_rules", {}).get(kind, {}).get("median_cpu_ms_per_op")
+        co, cr = (raw[side][kind]["cpu_ms_per_op"] for side in ("flint_open", "flint_rules"))
+        oc = raw.get("official_rules", {}).get(kind, {}).get("cpu_ms_per_op")
         if co and cr:
-            rows.append((f"rules: Flint CPU per REST {kind} (median of rounds), without → with rules", f"{co:.3f} ms",
+            rows.append((f"rules: Flint CPU per REST {kind}, without → with rules", f"{co:.3f} ms",
                          f"{cr:.3f} ms", f"{co / cr:.2f}×", "info", ""))
         if oc and cr:
-            rows.append((f"rules: CPU per REST {kind} (median of rounds), both with rules", f"{oc:.3f} ms",
+            rows.append((f"rules: CPU per REST {kind}, both with rules", f"{oc:.3f} ms",
                          f"{cr:.3f} ms", f"{oc / cr:.2f}×", "info", ""))
         for side in ("flint_open", "flint_rules", "official_rules"):
             errs = raw.get(side, {}).get(kind, {}).get("errors")
