@@ -1,4 +1,4 @@
-import FlintCore
+@testable import FlintCore
 import FlintTesting
 import Testing
 
@@ -134,5 +134,35 @@ struct DocumentValidationTests {
         ]
         let out = try normalize(fields)
         #expect(fieldsEqual(out, fields))
+    }
+}
+
+/// A name's share of the document size: each segment below `documents` counts its bytes + 1, plus
+/// 16, as production counts it (the definition `nameSize` is counted against here).
+@Suite("Document name size")
+struct DocumentNameSizeTests {
+    static func bySplitting(_ name: String) -> Int {
+        name.split(separator: "/").dropFirst(5).reduce(16) { $0 + $1.utf8.count + 1 }
+    }
+
+    @Test(arguments: [
+        "projects/p/databases/(default)/documents/c/d",
+        "projects/p/databases/(default)/documents/users/alice/orders/o-1",
+        "projects/p/databases/(default)/documents/c/é漢字🙂",
+        "projects/p/databases/(default)/documents",
+        "projects/p/databases/(default)/documents/",
+        "projects/p/databases/(default)",
+        "projects//p/databases/(default)/documents/c/d",
+        "/projects/p/databases/(default)/documents/c//d/",
+        "",
+        "a/b/c/d/e/f",
+    ])
+    func countsWhatSplittingTheNameCounts(_ name: String) {
+        #expect(DocumentValidation.nameSize(name) == Self.bySplitting(name))
+    }
+
+    @Test func aDocumentNameCountsItsSegmentsBelowDocuments() {
+        // "c" (1 + 1) and "d" (1 + 1), plus 16.
+        #expect(DocumentValidation.nameSize(name) == 20)
     }
 }

@@ -144,9 +144,25 @@ public enum DocumentValidation {
     }
 
     static func nameSize(_ name: String) -> Int {
-        // Each path segment counts its bytes + 1, plus 16 for the name itself.
-        let relative = name.split(separator: "/").dropFirst(5)
-        return relative.reduce(16) { $0 + $1.utf8.count + 1 }
+        // Each path segment below `projects/p/databases/d/documents` counts its bytes + 1, plus 16
+        // for the name itself (empty segments count for nothing). Counted in place: every write
+        // and every imported document asks.
+        var size = 16
+        var segments = 0
+        var length = 0
+        for byte in name.utf8 {
+            guard byte == UInt8(ascii: "/") else {
+                length += 1
+                continue
+            }
+            if length > 0 {
+                if segments >= 5 { size += length + 1 }
+                segments += 1
+            }
+            length = 0
+        }
+        if length > 0, segments >= 5 { size += length + 1 }
+        return size
     }
 
     static func fieldsSize(_ fields: Fields) -> Int {
