@@ -41,7 +41,7 @@ let package = Package(
         ),
         // Security rules: the language (parser, evaluator, standard library), judging requests, coverage.
         .target(name: "FlintRules", dependencies: ["FlintCore"], swiftSettings: swift6),
-        // SQLite settings only its C API can make.
+        // What only SQLite's C API can do: a process-wide setting, and a table-valued function over rows in memory.
         .target(name: "CFlintSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite storage through GRDB: documents, the per-field index, collections, kept versions, the outbox table.
         .target(
