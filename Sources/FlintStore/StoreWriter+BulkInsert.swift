@@ -178,7 +178,12 @@ extension StoreWriter {
                         count: Int64(cells.count / (2 * types.count)), columns: Int32(types.count),
                         types: types.baseAddress, bytes: bytes.baseAddress, cells: cells.baseAddress)
                     try withUnsafePointer(to: rows) { rows in
-                        flint_rows_bind(UnsafeMutableRawPointer(statement), sqlite3_bind_parameter_count(statement), rows)
+                        let code = flint_rows_bind(
+                            UnsafeMutableRawPointer(statement), sqlite3_bind_parameter_count(statement), rows)
+                        // Unbound, flint_rows would yield no rows and the INSERT would succeed.
+                        guard code == SQLITE_OK else {
+                            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "Cannot bind flint_rows.")
+                        }
                         try step(statement)
                     }
                 }
