@@ -22,9 +22,7 @@ public struct FirestoreRESTResponder: Sendable {
     public static func serves(_ request: Request) -> Bool { request.uri.path.hasPrefix("/v1/") }
 
     public func respond(to request: Request) async throws -> Response {
-        let raw = request.uri.string
-        let pathOnly = RESTTarget.splitTarget(raw).0
-        let target = try RESTTarget(rawTarget: raw, allowVerb: request.method == .post)
+        let target = try RESTTarget(rawTarget: request.uri.string, allowVerb: request.method == .post)
         let segments = target.segments
         guard segments.count >= 6, segments[0] == "v1", segments[1] == "projects", segments[3] == "databases",
             segments[5] == "documents"
@@ -32,7 +30,8 @@ public struct FirestoreRESTResponder: Sendable {
         let database = DatabaseID(project: segments[2], database: segments[4])
         let path = ResourcePath(Array(segments.dropFirst(6)))
         if path.segments.contains(where: \.isEmpty) {
-            throw FirestoreError.invalidArgument("Invalid path \"\(pathOnly)\": it contains an empty segment.")
+            throw FirestoreError.invalidArgument(
+                "Invalid path \"\(RESTTarget.pathPart(request.uri.string))\": it contains an empty segment.")
         }
         let call = RESTCall(
             request: request, database: database, path: path, query: QueryParameters(target.query),
@@ -48,7 +47,7 @@ public struct FirestoreRESTResponder: Sendable {
     }
 
     static func unknownRoute(_ request: Request) -> FirestoreError {
-        FirestoreError(.notFound, "No route for \(request.method) \(RESTTarget.splitTarget(request.uri.string).0).")
+        FirestoreError(.notFound, "No route for \(request.method) \(RESTTarget.pathPart(request.uri.string)).")
     }
 }
 

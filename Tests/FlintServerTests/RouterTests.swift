@@ -52,6 +52,35 @@ struct RouterTests {
         }
     }
 
+    /// A target splits into path segments, a verb (a known one after the last colon), query
+    /// parameters and a fragment, and the errors name the part that is wrong.
+    @Test func requestTargetsSplitIntoPathVerbQueryAndFragment() async throws {
+        try await withRouter { client in
+            let docs = "/v1/projects/p/databases/(default)/documents"
+            func message(_ response: TestResponse) -> String? { (json(response)["error"] as? [String: Any])?["message"] as? String }
+            let made = try await client.execute(
+                uri: docs + "/c?documentId=x:notAVerb#frag", method: .post, body: ByteBuffer(string: #"{"fields":{}}"#))
+            #expect(made.status == .ok)
+            #expect(json(made)["name"] as? String == "projects/p/databases/(default)/documents/c/x:notAVerb")
+            let escaped = try await client.execute(uri: docs + "/c/x%3AnotAVerb?mask.fieldPaths=a", method: .get)
+            #expect(escaped.status == .ok)
+            let commit = try await client.execute(
+                uri: docs + ":commit", method: .post, body: ByteBuffer(string: #"{"writes":[]}"#))
+            #expect(commit.status == .ok)
+            let empty = try await client.execute(uri: docs + "/c//d?mask.fieldPaths=a#f", method: .get)
+            #expect(empty.status == .badRequest)
+            #expect(message(empty) == "Invalid path \"\(docs)/c//d\": it contains an empty segment.")
+            let badPath = try await client.execute(uri: docs + "/c/a%ZZ?mask.fieldPaths=a", method: .get)
+            #expect(badPath.status == .badRequest)
+            #expect(message(badPath) == "The URL path segment \"a%ZZ\" has an invalid percent-encoding.")
+            let badQuery = try await client.execute(uri: docs + "/c?documentId=a%2", method: .post, body: ByteBuffer(string: "{}"))
+            #expect(badQuery.status == .badRequest)
+            #expect(message(badQuery) == "The query parameter \"documentId=a%2\" has an invalid percent-encoding.")
+            let unknown = try await client.execute(uri: "/v1/projects/p/databases/(default)/documentz?x=1#f", method: .get)
+            #expect(message(unknown) == "No route for GET /v1/projects/p/databases/(default)/documentz.")
+        }
+    }
+
     @Test func aMalformedAuthorizationIsRefusedWithInvalidArgument() async throws {
         try await withRouter { client in
             for header in ["Bearer nonsense", "Basic abc", "Bearer a.b.c"] {
