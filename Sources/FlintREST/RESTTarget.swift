@@ -58,25 +58,16 @@ struct RESTTarget {
     /// Bytes of the target (valid UTF-8 cut at ASCII separators) as text.
     static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Strict percent-decoding of `s` (and, in a query string, `+` read as a space): nil unless
-    /// every `%` has two hex digits and the bytes are UTF-8. Works on the UTF-8 bytes: Foundation's string search
-    /// is slow on Linux and this runs for every request.
-    static func percentDecoded<S: StringProtocol>(_ s: S, plusIsSpace: Bool = false) -> String? {
-        guard needsDecoding(s.utf8, plusIsSpace: plusIsSpace) else { return String(s) }
-        return decoded(s.utf8, plusIsSpace: plusIsSpace)
-    }
-
-    /// The same, for bytes of a target.
+    /// Strict percent-decoding of bytes of a target (and, in a query string, `+` read as a space):
+    /// nil unless every `%` has two hex digits and the result is UTF-8.
     static func percentDecoded(bytes: ArraySlice<UInt8>, plusIsSpace: Bool = false) -> String? {
-        guard needsDecoding(bytes, plusIsSpace: plusIsSpace) else { return text(bytes) }
+        guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return text(bytes)
+        }
         return decoded(bytes, plusIsSpace: plusIsSpace)
     }
 
-    private static func needsDecoding(_ bytes: some Sequence<UInt8>, plusIsSpace: Bool) -> Bool {
-        bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) })
-    }
-
-    private static func decoded(_ source: some Collection<UInt8>, plusIsSpace: Bool) -> String? {
+    private static func decoded(_ source: ArraySlice<UInt8>, plusIsSpace: Bool) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(source.count)
         var iterator = source.makeIterator()
