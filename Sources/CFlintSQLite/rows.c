@@ -14,12 +14,18 @@ typedef struct {
     int64_t row;
 } rows_cursor;
 
+// Zeroed memory from SQLite's allocator (what it frees vtabs and cursors with).
+static void *zeroed(int size) {
+    void *p = sqlite3_malloc(size);
+    if (p) memset(p, 0, size);
+    return p;
+}
+
 static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err) {
     int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, source HIDDEN)");
     if (rc != SQLITE_OK) return rc;
-    sqlite3_vtab *vtab = sqlite3_malloc(sizeof(sqlite3_vtab));
+    sqlite3_vtab *vtab = zeroed(sizeof(sqlite3_vtab));
     if (!vtab) return SQLITE_NOMEM;
-    memset(vtab, 0, sizeof(*vtab));
     *out = vtab;
     return SQLITE_OK;
 }
@@ -30,9 +36,8 @@ static int rows_disconnect(sqlite3_vtab *vtab) {
 }
 
 static int rows_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
-    rows_cursor *cursor = sqlite3_malloc(sizeof(rows_cursor));
+    rows_cursor *cursor = zeroed(sizeof(rows_cursor));
     if (!cursor) return SQLITE_NOMEM;
-    memset(cursor, 0, sizeof(*cursor));
     *out = &cursor->base;
     return SQLITE_OK;
 }

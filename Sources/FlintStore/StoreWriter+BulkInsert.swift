@@ -151,14 +151,14 @@ extension StoreWriter {
                 rowsOfGroup.add(row.value)
                 rowsOfGroup.add(keys[Int(row.doc)])
             }
-            var field = groupKeys[slot].field
-            try field.withUTF8 { fieldBytes in
-                try insert(
-                    rowsOfGroup, "INSERT INTO field_index(scope, field, value, doc) SELECT ?1, ?2, c0, c1 FROM flint_rows(?3)"
-                ) { statement in
-                    sqlite3_bind_int64(statement, 1, groupKeys[slot].scope)
-                    bindText(statement, 2, fieldBytes)
-                }
+            try insert(
+                rowsOfGroup, "INSERT INTO field_index(scope, field, value, doc) SELECT ?1, ?2, c0, c1 FROM flint_rows(?3)"
+            ) { statement in
+                sqlite3_bind_int64(statement, 1, groupKeys[slot].scope)
+                // Copied (SQLITE_TRANSIENT) once for the group's one statement.
+                let field = groupKeys[slot].field
+                sqlite3_bind_text(
+                    statement, 2, field, Int32(field.utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
             }
         }
     }
@@ -184,29 +184,16 @@ extension StoreWriter {
                         guard code == SQLITE_OK else {
                             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "Cannot bind flint_rows.")
                         }
-                        try step(statement)
+                        let result = sqlite3_step(statement)
+                        sqlite3_reset(statement)
+                        guard result == SQLITE_DONE else {
+                            throw DatabaseError(
+                                resultCode: ResultCode(rawValue: result),
+                                message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                        }
                     }
                 }
             }
-        }
-    }
-
-    /// Binds UTF-8 text without copying it (it must outlive the steps that use it).
-    private func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: UnsafeBufferPointer<UInt8>) {
-        if let chars = UnsafeRawPointer(text.baseAddress)?.assumingMemoryBound(to: CChar.self), text.count > 0 {
-            sqlite3_bind_text(statement, index, chars, Int32(text.count), nil)
-        } else {
-            sqlite3_bind_text(statement, index, "", 0, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-        }
-    }
-
-    /// Runs an INSERT; the statement is reset for its next use (its bindings stay).
-    private func step(_ statement: OpaquePointer) throws {
-        let code = sqlite3_step(statement)
-        sqlite3_reset(statement)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
     }
 }

@@ -22,6 +22,7 @@ import base64
 import itertools
 import json
 import os
+import statistics
 import time
 import urllib.parse
 
@@ -107,11 +108,8 @@ _runs = itertools.count()
 
 
 def median(xs):
-    xs = sorted(x for x in xs if x is not None)
-    if not xs:
-        return None
-    m = len(xs) // 2
-    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
 
 
 def summary(slices):

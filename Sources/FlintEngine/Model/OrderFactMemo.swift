@@ -16,6 +16,11 @@ final class OrderFactMemo: Sendable {
             if facts.count >= limit { facts.removeAll(keepingCapacity: true) }
             facts[text] = .some(fact)
         }
+
+        mutating func remember(_ fact: OrderFact, _ text: String, limit: Int) {
+            if forms.count >= limit { forms.removeAll(keepingCapacity: true) }
+            forms[fact] = text
+        }
     }
 
     private let maps = Mutex(Maps())
@@ -48,8 +53,7 @@ final class OrderFactMemo: Sendable {
             facts.mapValues { fact in
                 if let known = m.forms[fact] { return known }
                 let text = fact.storedForm
-                if m.forms.count >= limit { m.forms.removeAll(keepingCapacity: true) }
-                m.forms[fact] = text
+                m.remember(fact, text, limit: limit)
                 // The next event reads this form back: parse it now, once.
                 if m.facts[text] == nil { m.remember(text, OrderFact(storedForm: text), limit: limit) }
                 return text
