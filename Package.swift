@@ -225,8 +225,8 @@ let package = Package(
         .testTarget(
             name: "FlintServerTests",
             dependencies: [
-                "FlintServer", "FlintGRPC", "FlintProto", "FlintCore", "FlintStore", "FlintService", "FlintTriggers",
-                "FlintTesting", "FlintWebChannel",
+                "FlintServer", "FlintGRPC", "FlintREST", "FlintProto", "FlintCore", "FlintStore", "FlintService",
+                "FlintTriggers", "FlintTesting", "FlintWebChannel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -36,7 +36,7 @@ extension FirestoreRESTResponder {
 
     func createDocument(_ call: RESTCall) async throws -> Response {
         var request = try Self.createRequest(call)
-        request.document = try await call.decode(Google_Firestore_V1_Document.self)
+        request.document = try await call.decodeDocument()
         return try call.reply(try await service.createDocument(request, context: call.context))
     }
 
@@ -58,7 +58,7 @@ extension FirestoreRESTResponder {
     func updateDocument(_ call: RESTCall) async throws -> Response {
         try call.query.only(["updateMask.fieldPaths", "mask.fieldPaths", "currentDocument.exists", "currentDocument.updateTime"])
         var request = Google_Firestore_V1_UpdateDocumentRequest()
-        request.document = try await call.decode(Google_Firestore_V1_Document.self)
+        request.document = try await call.decodeDocument()
         if !request.document.name.isEmpty && request.document.name != call.name {
             throw FirestoreError.invalidArgument(
                 "The document name \"\(request.document.name)\" in the body differs from \"\(call.name)\" in the URL.")

@@ -68,10 +68,20 @@ struct RESTCall {
         try ProtoJSON.decode(type, from: try await body())
     }
 
+    func decodeDocument() async throws -> Google_Firestore_V1_Document {
+        try ProtoJSON.decodeDocument(from: try await body())
+    }
+
     func reply<M: SwiftProtobuf.Message>(_ message: M) throws -> Response {
         Response(
             status: .ok, headers: [.contentType: "application/json; charset=UTF-8"],
             body: .init(byteBuffer: try ProtoJSON.encode(message, style: style)))
+    }
+
+    func reply(_ document: Google_Firestore_V1_Document) throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=UTF-8"],
+            body: .init(byteBuffer: try ProtoJSON.encode(document: document, style: style)))
     }
 
     func replyStream<M: SwiftProtobuf.Message>(_ messages: [M]) throws -> Response {

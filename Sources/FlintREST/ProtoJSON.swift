@@ -1,4 +1,5 @@
 import FlintCore
+import FlintProto
 import Foundation
 import Hummingbird
 import SwiftProtobuf
@@ -22,6 +23,12 @@ enum ProtoJSON {
             let sentence = reason.prefix(1).uppercased() + String(reason.dropFirst())
             throw FirestoreError.invalidArgument("\(payloadInvalid) \(sentence).")
         }
+    }
+
+    /// A request body's document: read directly when it has the plain form, else as any message.
+    static func decodeDocument(from body: ByteBuffer) throws -> Google_Firestore_V1_Document {
+        if let d = body.withUnsafeReadableBytes({ DocumentJSON.parse($0) }) { return d }
+        return try decode(Google_Firestore_V1_Document.self, from: body)
     }
 
     /// The official emulator's text for a body that does not parse as the request message.
@@ -58,6 +65,12 @@ enum ProtoJSON {
         options.alwaysPrintEnumsAsInts = style.enumsAsInts
         let bytes: [UInt8] = try message.jsonUTF8Bytes(options: options)
         return ByteBuffer(bytes: bytes)
+    }
+
+    /// A document, the answer of every single-document call: written directly when it can be.
+    static func encode(document: Google_Firestore_V1_Document, style: Style) throws -> ByteBuffer {
+        if let bytes = DocumentJSON.encode(document) { return ByteBuffer(bytes: bytes) }
+        return try encode(document, style: style)
     }
 
     /// A streamed REST answer: exactly `[` elements joined by `,` `]`, nothing before or after.
