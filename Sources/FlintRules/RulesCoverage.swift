@@ -4,15 +4,18 @@ import Synchronization
 /// The values every expression of a ruleset has taken, and how often, since it was loaded.
 public final class RulesCoverage: Sendable {
     struct Counts: Sendable {
-        /// Per expression id, how often it took each `CoverageMark` kind.
-        var kinds: [[Int]]
+        /// How often each expression took each `CoverageMark` kind, at `id * kindCount + kind`.
+        var kinds: [Int]
         var errors: [Int: [String: Int]] = [:]
         var statements: [Int: (allowed: Int, denied: Int, errors: Int)] = [:]
 
+        static let kindCount = CoverageMark.labels.count
+
         func values(_ id: Int) -> [String: Int] {
             var out: [String: Int] = [:]
-            for (k, n) in kinds[id].enumerated() where n > 0 && k != Int(CoverageMark.error) {
-                out[CoverageMark.labels[k]] = n
+            for k in 0..<Self.kindCount where k != Int(CoverageMark.error) {
+                let n = kinds[id * Self.kindCount + k]
+                if n > 0 { out[CoverageMark.labels[k]] = n }
             }
             for (m, n) in errors[id] ?? [:] { out["error: " + m] = n }
             return out
@@ -58,21 +61,22 @@ public final class RulesCoverage: Sendable {
         }
         file.functions.forEach(function)
         file.matches.forEach(block)
-        counts = Mutex(Counts(kinds: Array(repeating: Array(repeating: 0, count: CoverageMark.labels.count), count: file.expressionCount)))
+        counts = Mutex(Counts(kinds: Array(repeating: 0, count: Counts.kindCount * file.expressionCount)))
         expressions = exprs.sorted { $0.range.start.offset < $1.range.start.offset || ($0.range.start.offset == $1.range.start.offset && $0.range.end > $1.range.end) }
         statements = stmts
     }
 
-    func record(_ marks: [CoverageMark], statements outcomes: [(AllowStatement, StatementOutcome.Result)]) {
+    func record(_ marks: CoverageMarks, statements outcomes: [(AllowStatement, StatementOutcome.Result)]) {
         counts.withLock { c in
-            for m in marks {
-                let id = Int(m.id)
-                guard id < c.kinds.count else { continue }
-                if let message = m.message {
-                    c.errors[id, default: [:]][message, default: 0] += 1
-                } else {
-                    c.kinds[id][Int(m.kind)] += 1
+            let total = c.kinds.count
+            c.kinds.withUnsafeMutableBufferPointer { kinds in
+                for m in marks.marks where m & 31 != UInt32(CoverageMark.error) {
+                    let slot = Int(m >> 5) * Counts.kindCount + Int(m & 31)
+                    if slot < total { kinds[slot] += 1 }
                 }
+            }
+            for (id, message) in marks.errors where id * Counts.kindCount < total {
+                c.errors[id, default: [:]][message, default: 0] += 1
             }
             for (s, r) in outcomes {
                 var t = c.statements[s.position.offset] ?? (0, 0, 0)

@@ -170,7 +170,7 @@ public final class Ruleset: Sendable {
             }
             if allowed { break }
         }
-        self.coverage.record(evaluator.coverage ?? [], statements: outcomes.map { ($0.statement, $0.result) })
+        self.coverage.record(evaluator.coverage ?? CoverageMarks(), statements: outcomes.map { ($0.statement, $0.result) })
         return RulesDecision(allowed: allowed, method: request.method, outcomes: outcomes, debug: evaluator.debugOutput)
     }
 
