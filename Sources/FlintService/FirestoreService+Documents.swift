@@ -11,7 +11,8 @@ extension FirestoreService {
         let mask = try parseMask(request.hasMask, request.mask)
         let (view, _) = try await readView(request, database: database)
         await lock([path], in: database, view: view)
-        guard let doc = try await store.read({ reader in
+        try Task.checkCancellation()  // past its deadline while waiting for the lock
+        guard let doc = try store.readShort({ reader in
             let doc = try self.document(database, path, view: view, reader: reader)
             try self.authorizeGet(database, path, doc, view: view, reader: reader, context: context)
             return doc
