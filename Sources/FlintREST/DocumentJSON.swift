@@ -1,3 +1,4 @@
+import FlintCore
 import FlintProto
 import Foundation
 import SwiftProtobuf
@@ -199,13 +200,13 @@ enum DocumentJSON {
             else { return false }
             let days = Int(t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400)
             let secondOfDay = Int(t.seconds - Int64(days) * 86_400)
-            let (year, month, day) = Self.civil(fromDays: days)
+            let date = CivilDate(epochDays: Int64(days))
             out.append(UInt8(ascii: "\""))
-            digits(year, 4)
+            digits(Int(date.year), 4)
             out.append(UInt8(ascii: "-"))
-            digits(month, 2)
+            digits(Int(date.month), 2)
             out.append(UInt8(ascii: "-"))
-            digits(day, 2)
+            digits(Int(date.day), 2)
             out.append(UInt8(ascii: "T"))
             digits(secondOfDay / 3600, 2)
             out.append(UInt8(ascii: ":"))
@@ -236,19 +237,6 @@ enum DocumentJSON {
                 v %= divisor
                 divisor /= 10
             }
-        }
-
-        /// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
-        static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-            let z = z0 + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let doe = z - era * 146_097
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-            let mp = (5 * doy + 2) / 153
-            let day = doy - (153 * mp + 2) / 5 + 1
-            let month = mp < 10 ? mp + 3 : mp - 9
-            return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
         }
     }
 }
