@@ -228,6 +228,7 @@ let package = Package(
                 "FlintServer", "FlintGRPC", "FlintREST", "FlintProto", "FlintCore", "FlintStore", "FlintService",
                 "FlintTriggers", "FlintTesting", "FlintWebChannel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Hummingbird", package: "hummingbird"),
