@@ -73,20 +73,18 @@ struct RESTCall {
     }
 
     func reply<M: SwiftProtobuf.Message>(_ message: M) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=UTF-8"],
-            body: .init(byteBuffer: try ProtoJSON.encode(message, style: style)))
+        Self.ok(try ProtoJSON.encode(message, style: style))
     }
 
     func reply(_ document: Google_Firestore_V1_Document) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=UTF-8"],
-            body: .init(byteBuffer: try ProtoJSON.encode(document: document, style: style)))
+        Self.ok(try ProtoJSON.encode(document: document, style: style))
     }
 
     func replyStream<M: SwiftProtobuf.Message>(_ messages: [M]) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=UTF-8"],
-            body: .init(byteBuffer: try ProtoJSON.encodeArray(messages, style: style)))
+        Self.ok(try ProtoJSON.encodeArray(messages, style: style))
+    }
+
+    static func ok(_ json: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=UTF-8"], body: .init(byteBuffer: json))
     }
 }
