@@ -3,6 +3,8 @@ import FlintCore
 import Foundation
 import GRDB
 import GRDBSQLite
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// SQLite storage through GRDB: one serial writer, concurrent WAL readers, one SQLite
@@ -153,6 +155,7 @@ public final class DocumentStore: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = WriteOutcome<T>()
             let job = WriteJob(
+                loop: MultiThreadedEventLoopGroup.currentEventLoop,
                 run: { writer in
                     do {
                         outcome.result = .success(try writer.savepoint { try body(writer) })
@@ -201,13 +204,35 @@ public final class DocumentStore: Sendable {
                 recent.clear()
                 failure = firestoreError(fromStorage: error)
             }
-            for job in batch { job.resume(failure) }
+            resume(batch, failure)
+        }
+    }
+
+    /// Resumes each caller on the event loop it wrote from, with one hand-off per loop: when NIO's
+    /// loops run Swift's tasks, the caller goes on answering on its connection's own thread.
+    private func resume(_ batch: [WriteJob], _ failure: (any Error)?) {
+        var byLoop: [(loop: any EventLoop, jobs: [WriteJob])] = []
+        for job in batch {
+            guard let loop = job.loop else {
+                job.resume(failure)
+                continue
+            }
+            if let i = byLoop.firstIndex(where: { $0.loop === loop }) {
+                byLoop[i].jobs.append(job)
+            } else {
+                byLoop.append((loop, [job]))
+            }
+        }
+        for (loop, jobs) in byLoop {
+            loop.execute { for job in jobs { job.resume(failure) } }
         }
     }
 }
 
 /// One write waiting for the writer.
 struct WriteJob: Sendable {
+    /// The event loop the write came from, if it came from one.
+    let loop: (any EventLoop)?
     /// Runs the write in its savepoint (inside the transaction), keeping its outcome.
     let run: @Sendable (StoreWriter) -> Void
     /// After the transaction committed, on the writer.

