@@ -96,15 +96,19 @@ public struct RuleTimestamp: Sendable, Hashable, Comparable {
 }
 
 /// A map, either already converted or still the document's stored fields (converted key by key,
-/// so a rule that reads one field of a large document converts only that field).
+/// so a rule that reads one field of a large document converts only that field), or one of the
+/// few fixed-key maps every request builds (`request`, `request.auth`, `resource`): a handful of
+/// distinct keys found by comparison, without building and hashing a dictionary per request.
 public enum RuleMap: Sendable {
     case values([String: RuleValue])
     case fields(Fields)
+    case record([(key: String, value: RuleValue)])
 
     public subscript(key: String) -> RuleValue? {
         switch self {
         case .values(let v): v[key]
         case .fields(let f): f[key].map(RuleValue.init(firestore:))
+        case .record(let r): r.first { $0.key == key }?.value
         }
     }
 
@@ -112,6 +116,7 @@ public enum RuleMap: Sendable {
         switch self {
         case .values(let v): v.count
         case .fields(let f): f.count
+        case .record(let r): r.count
         }
     }
 
@@ -119,6 +124,7 @@ public enum RuleMap: Sendable {
         switch self {
         case .values(let v): Array(v.keys)
         case .fields(let f): Array(f.keys)
+        case .record(let r): r.map(\.key)
         }
     }
 
@@ -126,6 +132,7 @@ public enum RuleMap: Sendable {
         switch self {
         case .values(let v): v
         case .fields(let f): f.mapValues(RuleValue.init(firestore:))
+        case .record(let r): Dictionary(uniqueKeysWithValues: r)
         }
     }
 }

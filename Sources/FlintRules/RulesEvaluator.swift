@@ -324,10 +324,10 @@ final class RulesEvaluator {
 extension RuleValue {
     /// A document as `resource` and `get()` show it: `__name__`, `id` and `data`.
     public static func resource(database: String, path: [String], fields: Fields) -> RuleValue {
-        .map(.values([
-            "__name__": .path(["databases", database, "documents"] + path),
-            "id": .string(path.last ?? ""),
-            "data": .map(.fields(fields)),
+        .map(.record([
+            ("__name__", .path(["databases", database, "documents"] + path)),
+            ("id", .string(path.last ?? "")),
+            ("data", .map(.fields(fields))),
         ]))
     }
 }

@@ -34,7 +34,7 @@ public struct RulesRequest: Sendable {
     /// `request.auth`: `{uid, token}` with every claim of the token.
     var authValue: RuleValue {
         guard let auth else { return .null }
-        return .map(.values(["uid": .string(auth.uid), "token": .map(.fields(auth.claims))]))
+        return .map(.record([("uid", .string(auth.uid)), ("token", .map(.fields(auth.claims)))]))
     }
 }
 
@@ -123,15 +123,15 @@ public final class Ruleset: Sendable {
 
     /// Judges one request: allowed when any applicable `allow` statement's condition is true.
     public func evaluate(_ request: RulesRequest, reader: (any RulesDocumentReader)?) -> RulesDecision {
-        var requestFields: [String: RuleValue] = [
-            "auth": request.authValue,
-            "method": .string(request.method.rawValue),
-            "path": request.target.pathValue,
-            "time": .timestamp(request.time),
+        var requestFields: [(key: String, value: RuleValue)] = [
+            ("auth", request.authValue),
+            ("method", .string(request.method.rawValue)),
+            ("path", request.target.pathValue),
+            ("time", .timestamp(request.time)),
         ]
-        if let r = request.requestResource { requestFields["resource"] = r }
-        if let q = request.query { requestFields["query"] = q }
-        let requestValue = RuleValue.map(.values(requestFields))
+        if let r = request.requestResource { requestFields.append(("resource", r)) }
+        if let q = request.query { requestFields.append(("query", q)) }
+        let requestValue = RuleValue.map(.record(requestFields))
         var outcomes: [StatementOutcome] = []
         var allowed = false
         // One evaluator for the whole request: documents read by get()/exists() count once against
