@@ -136,4 +136,32 @@ import Testing
         #expect(bound?.map(\.0) == ["d", "i", "p"])
         #expect(bound?.last.map { $0.1.description } == "/a/b")
     }
+
+    /// `request`, `request.auth` and `resource` are built per request as fixed-key records; every
+    /// map operation sees them as the maps they are.
+    @Test(arguments: [
+        ("request.keys().hasAll(['auth', 'method', 'path', 'time']) && request.size() == 4", true),
+        ("request.auth.keys().hasOnly(['uid', 'token']) && request.auth.size() == 2", true),
+        ("resource.keys().hasOnly(['__name__', 'id', 'data']) && resource.id == 'o1'", true),
+        ("'uid' in request.auth && !('email' in request.auth)", true),
+        ("request.auth == {'uid': 'u1', 'token': {'sub': 'u1'}}", true),
+        ("request.auth == {'uid': 'u1', 'token': {'sub': 'u2'}}", false),
+        ("request.get('nothing', 7) == 7 && resource.get('id', '') == 'o1'", true),
+        ("request.method == 'get' && request.path == /databases/$(database)/documents/orders/$(id)", true),
+        ("request.auth.size() == 3", false),
+    ])
+    func requestMapsAreMaps(condition: String, allowed: Bool) throws {
+        let ruleset = try Ruleset(source: """
+            rules_version = '2';
+            service cloud.firestore {
+              match /databases/{database}/documents {
+                match /orders/{id} { allow get: if \(condition); }
+              }
+            }
+            """)
+        let d = ruleset.evaluate(
+            request(.get, .document(database: "(default)", path: ["orders", "o1"]), resource: doc(["owner": .string("u1")])),
+            reader: nil)
+        #expect(d.allowed == allowed, "\(d.reason)")
+    }
 }
