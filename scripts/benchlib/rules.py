@@ -10,8 +10,11 @@ This 2-core machine loses CPU to its neighbours in bursts (the same fixed loop c
 long from one moment to the next), which decided earlier versions of this phase that compared
 whole 10 s rounds.  So the three sides are measured in short paired slices instead: both servers
 run throughout, and each cycle measures Flint without and with rules (their order swapped every
-other cycle) and then the official emulator, 2 s each, then pauses a second for the JVM to settle.
-A ratio is the median over cycles of the ratio within a cycle, so a burst moves one ratio, not
+other cycle) and then the official emulator, 2 s each.  Before each slice the server not being
+measured must be quiet (under 5 % of a core for half a second): after its load stops the JVM goes
+on collecting and compiling for seconds, and a fixed one-second pause let it take up to 1.8 of
+the 3 CPU-seconds of the Flint slice that followed.  What the other server still used during each
+slice is recorded (`others_cpu_s`).  A ratio is the median over cycles of the ratio within a cycle, so a burst moves one ratio, not
 the result.  The official emulator is first warmed up with two minutes of the same reads and writes
 in turn: after 10 s of one kind alone its JVM still got faster from cycle to cycle, and its reads
 ran twice as fast once its writes had warmed it too.  Both servers are driven by wrk (rules.lua).
@@ -128,6 +131,18 @@ def _wrk(base, clients, seconds, kind, clients_file):
 _runs = itertools.count()
 
 
+def settle(emus, quiet=0.05, window=0.5, cap=30.0):
+    """Waits until every server in `emus` uses under `quiet` of a core for `window` seconds (at
+    most `cap` seconds); returns the seconds waited."""
+    start = time.monotonic()
+    while emus and time.monotonic() - start < cap:
+        before = [e.cpu_s() for e in emus]
+        time.sleep(window)
+        if all(e.cpu_s() - b < quiet * window for e, b in zip(emus, before)):
+            break
+    return time.monotonic() - start
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -143,6 +158,8 @@ def summary(slices):
     completed = sum(r["completed"] for r in slices)
     return {"ops_per_s": median([r.get("ops_per_s") for r in slices]),
             "slices_ops_per_s": [r.get("ops_per_s") for r in slices],
+            "others_cpu_s": [round(r["others_cpu_s"], 2) for r in slices],
+            "settled_s": round(sum(r["settled_s"] for r in slices), 1),
             "cpu_ms_per_op": round(sum(r["cpu_s"] for r in slices) * 1000 / completed, 4) if completed else None,
             "errors": errors}
 
@@ -153,7 +170,7 @@ def run(flint_cmd, official_cmd, quick=False, clients=16):
     if not shutil.which("wrk"):
         raise RuntimeError("the rules phase drives both servers with wrk: apt-get install wrk")
     # wrk takes whole seconds.
-    cycles, duration, warmup, pause, official_warmup = (3, 1, 1, 0.5, 20) if quick else (10, 2, 1, 1.0, 120)
+    cycles, duration, warmup, official_warmup = (3, 1, 1, 20) if quick else (10, 2, 1, 120)
     rules = open(RULES).read()
     slices = {}
     fl = Emulator(flint_cmd.replace(" --no-engine", "") + " --no-engine", "http://127.0.0.1:{port}/", label="flint-rules")
@@ -173,14 +190,16 @@ def run(flint_cmd, official_cmd, quick=False, clients=16):
         for kind in ("reads", "writes"):
             for cycle in range(cycles):
                 # Flint without and with rules back to back, their order swapped every other cycle,
-                # then the official emulator; a pause lets its JVM settle (it keeps compiling and
-                # collecting after its load stops) before the next cycle.
+                # then the official emulator; each slice starts once the other server is quiet.
                 order = (pair if cycle % 2 == 0 else pair[::-1]) + ([("official_rules", off, "bench-rules")] if off else [])
                 for side, emu, project in order:
+                    others = [e for e in (fl, off) if e is not None and e is not emu]
+                    waited = settle(others)
+                    before = sum(e.cpu_s() for e in others)
                     r = measure(emu.base, project, clients, kind, duration, warmup, emu.cpu_s)
+                    r["others_cpu_s"] = sum(e.cpu_s() for e in others) - before
+                    r["settled_s"] = waited
                     slices.setdefault(side, {}).setdefault(kind, []).append(r)
-                if off:
-                    time.sleep(pause)
     finally:
         fl.stop()
         if off:
@@ -218,6 +237,12 @@ def run(flint_cmd, official_cmd, quick=False, clients=16):
         if oc and cr:
             rows.append((f"rules: CPU per REST {kind}, both with rules", f"{oc:.3f} ms",
                          f"{cr:.3f} ms", f"{oc / cr:.2f}×", "info", ""))
+        # The neighbour's leftovers: what the server not measured still used during the slices.
+        for side in ("flint_open", "flint_rules", "official_rules"):
+            used = raw.get(side, {}).get(kind, {}).get("others_cpu_s")
+            if used:
+                rows.append((f"rules: CPU the other server used during {side} {kind} slices (max, total)", "",
+                             f"{max(used):.2f} s, {sum(used):.2f} s", "", "info", ""))
         for side in ("flint_open", "flint_rules", "official_rules"):
             errs = raw.get(side, {}).get(kind, {}).get("errors")
             if errs:
