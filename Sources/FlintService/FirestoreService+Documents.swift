@@ -12,7 +12,7 @@ extension FirestoreService {
         let (view, _) = try await readView(request, database: database)
         await lock([path], in: database, view: view)
         try Task.checkCancellation()  // past its deadline while waiting for the lock
-        guard let doc = try store.readShort({ reader in
+        guard let doc = try await store.readShort({ reader in
             let doc = try self.document(database, path, view: view, reader: reader)
             try self.authorizeGet(database, path, doc, view: view, reader: reader, context: context)
             return doc

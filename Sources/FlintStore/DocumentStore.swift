@@ -16,6 +16,7 @@ public final class DocumentStore: Sendable {
     /// Write transactions run so far (each may group many writes).
     let transactionCount = Atomic<Int>(0)
     let recent = RecentDocuments()
+    let readers: ReaderCount
     private let writerThread = DispatchQueue(label: "flint.store.writer")
     /// The file to remove on close when the store is ephemeral.
     private let ephemeralPath: String?
@@ -52,6 +53,7 @@ public final class DocumentStore: Sendable {
                 throw DatabaseError(message: "Cannot register flint_rows.")
             }
         }
+        readers = ReaderCount(maximum: config.maximumReaderCount)
         do {
             pool = try DatabasePool(path: file, configuration: config)
             // GRDB's WAL set-up runs after prepareDatabase and turns the writer back to NORMAL,
@@ -119,6 +121,8 @@ public final class DocumentStore: Sendable {
     /// Runs `body` on a consistent snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
         let shared = self.shared
+        readers.take()
+        defer { readers.giveBack() }
         do {
             return try await pool.read { db in try body(StoreReader(db: db, shared: shared)) }
         } catch {
@@ -126,11 +130,19 @@ public final class DocumentStore: Sendable {
         }
     }
 
-    /// `read` for a short read (documents by name): runs on the calling thread, sparing the two
-    /// thread switches of handing the work to a reader's queue and back, which cost a single-document
-    /// read more than SQLite does. Queries and scans use `read`, which keeps the concurrency pool's
-    /// few threads free while they run.
-    public func readShort<T>(_ body: (StoreReader) throws -> T) throws -> T {
+    /// `read` for a short read (documents by name): runs on the calling thread when a reader
+    /// connection is free, sparing the two thread switches of handing the work to a reader's
+    /// queue and back, which cost a single-document read more than SQLite does. Otherwise it
+    /// waits for one as `read` does: blocking here could deadlock, since a reader held by a
+    /// suspended `read` is handed back only once that task runs again, maybe on this thread.
+    public func readShort<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
+        guard readers.takeIfFree() else { return try await read(body) }
+        defer { readers.giveBack() }
+        return try readHere(body)
+    }
+
+    /// Runs `body` on a reader on the calling thread.
+    private func readHere<T>(_ body: (StoreReader) throws -> T) throws -> T {
         let shared = self.shared
         do {
             return try pool.read { db in try body(StoreReader(db: db, shared: shared)) }
@@ -244,6 +256,26 @@ struct WriteJob: Sendable {
 /// A write's outcome, set on the writer and read after the transaction ends.
 final class WriteOutcome<T>: @unchecked Sendable {
     var result: Result<T, any Error>?
+}
+
+/// Reader connections in use or waited for, counted from before the pool is asked for one
+/// until after it has it back, so never fewer than the pool itself has lent.
+final class ReaderCount: Sendable {
+    private let count = Atomic<Int>(0)
+    let maximum: Int
+
+    init(maximum: Int) { self.maximum = maximum }
+
+    func take(_ n: Int = 1) { count.add(n, ordering: .relaxed) }
+
+    func giveBack(_ n: Int = 1) { count.subtract(n, ordering: .relaxed) }
+
+    /// Takes one if the pool has one free now (taking it will not wait).
+    func takeIfFree() -> Bool {
+        if count.add(1, ordering: .relaxed).oldValue < maximum { return true }
+        giveBack()
+        return false
+    }
 }
 
 /// Writes waiting for the writer, and whether a drain is running.

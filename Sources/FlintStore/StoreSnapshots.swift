@@ -92,7 +92,9 @@ extension DocumentStore {
     /// Copies the whole database into `copy` from one read snapshot (writers go on meanwhile);
     /// returns how many documents it holds.
     func copy(into copy: DatabaseQueue) async throws -> Int {
-        try await pool.read { db in
+        readers.take()
+        defer { readers.giveBack() }
+        return try await pool.read { db in
             try copy.writeWithoutTransaction { destination in try db.backup(to: destination) }
             return try Int.fetchOne(db, sql: "SELECT coalesce(sum(doc_count), 0) FROM scopes WHERE kind = 0") ?? 0
         }
@@ -105,6 +107,9 @@ extension DocumentStore {
     /// the times they had.
     func replaceContents(with copy: DatabaseQueue, whileExclusive: @escaping @Sendable (Int64) -> Void) async throws {
         let (shared, recent) = (self.shared, self.recent)
+        // Short reads must not block their thread behind the barrier meanwhile (see readShort).
+        readers.take(readers.maximum)
+        defer { readers.giveBack(readers.maximum) }
         try await pool.barrierWriteWithoutTransaction { db in
             shared.rowIDs.reset()
             recent.clear()
