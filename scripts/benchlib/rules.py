@@ -12,10 +12,10 @@ whole 10 s rounds.  So the three sides are measured in short paired slices inste
 run throughout, and each cycle measures Flint without and with rules (their order swapped every
 other cycle) and then the official emulator, 2 s each.  Before each slice the server not being
 measured must be quiet (under 5 % of a core for half a second): after its load stops the JVM goes
-on collecting and compiling for seconds, and a fixed one-second pause let it take up to 1.8 of
-the 3 CPU-seconds of the Flint slice that followed.  What the other server still used during each
-slice is recorded (`others_cpu_s`).  A ratio is the median over cycles of the ratio within a cycle, so a burst moves one ratio, not
-the result.  The official emulator is first warmed up with two minutes of the same reads and writes
+on collecting and compiling for seconds, and after a fixed one-second pause it still used up to
+1.8 CPU-seconds during the 3 s Flint slice that followed.  What the other server used during
+each slice is recorded (`others_cpu_s`).  A ratio is the median over cycles of the ratio within
+a cycle, so a burst moves one ratio, not the result.  The official emulator is first warmed up with two minutes of the same reads and writes
 in turn: after 10 s of one kind alone its JVM still got faster from cycle to cycle, and its reads
 ran twice as fast once its writes had warmed it too.  Both servers are driven by wrk (rules.lua).
 Figures: ops/s
