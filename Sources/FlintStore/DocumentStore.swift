@@ -121,13 +121,18 @@ public final class DocumentStore: Sendable {
     /// Runs `body` on a consistent snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
         let shared = self.shared
-        readers.take()
-        defer { readers.giveBack() }
         do {
-            return try await pool.read { db in try body(StoreReader(db: db, shared: shared)) }
+            return try await countedRead { db in try body(StoreReader(db: db, shared: shared)) }
         } catch {
             throw firestoreError(fromStorage: error)
         }
+    }
+
+    /// GRDB's read, counted in `readers` (every read that waits for a connection goes through here).
+    func countedRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        readers.take()
+        defer { readers.giveBack() }
+        return try await pool.read(body)
     }
 
     /// `read` for a short read (documents by name): runs on the calling thread when a reader

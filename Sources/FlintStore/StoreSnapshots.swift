@@ -92,9 +92,7 @@ extension DocumentStore {
     /// Copies the whole database into `copy` from one read snapshot (writers go on meanwhile);
     /// returns how many documents it holds.
     func copy(into copy: DatabaseQueue) async throws -> Int {
-        readers.take()
-        defer { readers.giveBack() }
-        return try await pool.read { db in
+        try await countedRead { db in
             try copy.writeWithoutTransaction { destination in try db.backup(to: destination) }
             return try Int.fetchOne(db, sql: "SELECT coalesce(sum(doc_count), 0) FROM scopes WHERE kind = 0") ?? 0
         }
