@@ -87,39 +87,35 @@ public enum FirestoreExport {
         let started = Timestamps.nowMicros()
         let (documents, bytes, outputs) = try await store.read { reader in
             let progress = ExportProgress("export", total: try reader.documentCount(in: database), logger: logger)
-            var log = LevelDBLogWriter(capacity: 1 << 20)
-            var outputs: [String] = []
+            let files = OutputFiles(directory: kinds)
+            let workers = (0..<ProcessInfo.processInfo.activeProcessorCount).map { _ in ExportWorker() }
+            // Rows are copied out in batches; each core turns its share of a batch into records
+            // of its own output file.
+            var collections: [StoredEntityCodec.Collection] = []
+            var batch = RowBatch()
             var documents = 0
-            var bytes = 0
-            func flush() throws {
-                let file = "output-\(outputs.count)"
-                try Data(log.data).write(to: URL(fileURLWithPath: (kinds as NSString).appendingPathComponent(file)))
-                bytes += log.data.count
-                outputs.append(file)
-                log = LevelDBLogWriter(capacity: 1 << 20)
-            }
-            // Rows are read in batches and turned into entities on every core.
-            var batch: [(DatabaseID, ResourcePath, Data)] = []
             func encodeBatch() throws {
-                for chunk in try encode(batch) {
-                    for i in chunk.ends.indices {
-                        let start = i == 0 ? 0 : chunk.ends[i - 1]
-                        log.append(chunk.bytes[start..<chunk.ends[i]])
-                        if log.data.count >= outputFileBytes { try flush() }
-                    }
-                }
-                documents += batch.count
-                progress.advance(by: batch.count)
-                batch.removeAll(keepingCapacity: true)
+                try encode(batch, collections, workers, files)
+                documents += batch.rows.count
+                progress.advance(by: batch.rows.count)
+                batch.removeAll()
             }
-            try reader.forEachStoredDocument(in: database) { id, path, blob in
-                batch.append((id, path, blob))
-                if batch.count == 16384 { try encodeBatch() }
+            try reader.forEachStoredDocument(in: database) { id, path in
+                collections.append(StoredEntityCodec.Collection(database: id, path: path))
+            } document: { id, fields in
+                batch.append(collection: collections.count - 1, id: id, fields: fields)
+                if batch.rows.count == 16384 || batch.bytes.count >= 8 << 20 { try encodeBatch() }
             }
             try encodeBatch()
-            try flush()
+            for worker in workers where !worker.log.data.isEmpty { try files.write(&worker.log) }
+            var written = files.written
+            if written.isEmpty {
+                var empty = LevelDBLogWriter()
+                try files.write(&empty)
+                written = files.written
+            }
             progress.finish()
-            return (documents, bytes, outputs)
+            return (documents, written.reduce(0) { $0 + $1.bytes }, written.map(\.name))
         }
         let kindsMetadata = ExportLayout.kindsMetadata(
             name: name, started: started, finished: Timestamps.nowMicros(), outputs: outputs)
@@ -130,28 +126,92 @@ public enum FirestoreExport {
         return (documents, bytes)
     }
 
-    /// Entity records of stored documents, in order, encoded on every core straight from their
-    /// stored form: per chunk of rows, the records one after another and where each ends.
-    static func encode(_ rows: [(DatabaseID, ResourcePath, Data)]) throws -> [(bytes: [UInt8], ends: [Int])] {
-        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 512))
-        let size = (rows.count + chunks - 1) / chunks
-        let results = Mutex<[Int: Result<(bytes: [UInt8], ends: [Int]), any Error>]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = (chunk * size)..<min(rows.count, (chunk + 1) * size)
-            let result = Result { () throws -> (bytes: [UInt8], ends: [Int]) in
-                var w = ProtoWriter(capacity: range.count * 320)
-                var ends: [Int] = []
-                ends.reserveCapacity(range.count)
-                for (id, path, blob) in rows[range] {
-                    let stored = blob.withUnsafeBytes { Array($0) }
-                    try StoredEntityCodec.encode(database: id, path: path, stored: stored[...], into: &w)
-                    ends.append(w.bytes.count)
-                }
-                return (w.bytes, ends)
-            }
-            results.withLock { $0[chunk] = result }
+    /// Documents copied out of the store: ids and stored fields one after another in `bytes`.
+    struct RowBatch {
+        struct Row {
+            var collection: Int
+            var id: Range<Int>
+            var fields: Range<Int>
         }
-        return try results.withLock { r in try (0..<chunks).map { try r[$0]!.get() } }
+        var bytes: [UInt8] = []
+        var rows: [Row] = []
+
+        mutating func append(collection: Int, id: UnsafeRawBufferPointer, fields: UnsafeRawBufferPointer) {
+            let idStart = bytes.count
+            bytes.append(contentsOf: id)
+            let fieldsStart = bytes.count
+            bytes.append(contentsOf: fields)
+            rows.append(Row(collection: collection, id: idStart..<fieldsStart, fields: fieldsStart..<bytes.count))
+        }
+
+        mutating func removeAll() {
+            bytes.removeAll(keepingCapacity: true)
+            rows.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// The output files of an export, numbered as they are written.
+    final class OutputFiles: Sendable {
+        let directory: String
+        private let files = Mutex<[(name: String, bytes: Int)]>([])
+
+        init(directory: String) { self.directory = directory }
+
+        var written: [(name: String, bytes: Int)] { files.withLock { $0 } }
+
+        /// Writes `log` as the next output file and empties it.
+        func write(_ log: inout LevelDBLogWriter) throws {
+            let name = files.withLock { f in
+                f.append(("output-\(f.count)", log.data.count))
+                return f[f.count - 1].name
+            }
+            let url = URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))
+            try log.data.withUnsafeBytes { bytes in
+                try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!), count: bytes.count, deallocator: .none)
+                    .write(to: url)
+            }
+            log = LevelDBLogWriter(capacity: 1 << 20)
+        }
+    }
+
+    /// One core's share of an export: the output file it is filling, and its buffers. Only the
+    /// core given its index touches it.
+    final class ExportWorker: @unchecked Sendable {
+        var log = LevelDBLogWriter(capacity: 1 << 20)
+        var record = ProtoWriter(capacity: 4096)
+        var scratch: [StoredEntityCodec.Entry] = []
+    }
+
+    /// Turns a batch of documents into entity records straight from their stored form, one share
+    /// of the rows per worker, each worker appending to its own output file.
+    static func encode(
+        _ batch: RowBatch, _ collections: [StoredEntityCodec.Collection], _ workers: [ExportWorker], _ files: OutputFiles
+    ) throws {
+        let rows = batch.rows
+        let shares = max(1, min(workers.count, rows.count / 512))
+        let size = (rows.count + shares - 1) / shares
+        let failure = Mutex<(Int, any Error)?>(nil)
+        batch.bytes.withUnsafeBytes { buffer in
+            // Read only, and only while this call lasts.
+            nonisolated(unsafe) let bytes = buffer
+            DispatchQueue.concurrentPerform(iterations: shares) { share in
+                let worker = workers[share]
+                do {
+                    for row in rows[(share * size)..<min(rows.count, (share + 1) * size)] {
+                        worker.record.removeAll()
+                        try StoredEntityCodec.encode(
+                            collections[row.collection], id: UnsafeRawBufferPointer(rebasing: bytes[row.id]),
+                            stored: UnsafeRawBufferPointer(rebasing: bytes[row.fields]), into: &worker.record,
+                            scratch: &worker.scratch)
+                        worker.log.append(worker.record.buffer)
+                        if worker.log.data.count >= outputFileBytes { try files.write(&worker.log) }
+                    }
+                } catch {
+                    failure.withLock { f in if f == nil || f!.0 > share { f = (share, error) } }
+                }
+            }
+        }
+        if let (_, error) = failure.withLock({ $0 }) { throw error }
     }
 }
 

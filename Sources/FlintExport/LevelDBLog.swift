@@ -23,9 +23,9 @@ struct LevelDBLogWriter {
 
     init(capacity: Int = 0) { data.reserveCapacity(capacity) }
 
-    mutating func append(_ record: [UInt8]) { append(record[...]) }
+    mutating func append(_ record: [UInt8]) { record.withUnsafeBytes { append($0) } }
 
-    mutating func append(_ record: ArraySlice<UInt8>) {
+    mutating func append(_ record: UnsafeRawBufferPointer) {
         var rest = record
         var begin = true
         repeat {
@@ -35,8 +35,8 @@ struct LevelDBLogWriter {
                 blockOffset = 0
             }
             let room = LevelDBLog.blockSize - blockOffset - LevelDBLog.headerSize
-            let fragment = rest.prefix(room)
-            rest = rest.dropFirst(fragment.count)
+            let fragment = UnsafeRawBufferPointer(rebasing: rest.prefix(room))
+            rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(fragment.count))
             let end = rest.isEmpty
             let type: LevelDBLog.RecordType = begin && end ? .full : begin ? .first : end ? .last : .middle
             emit(type, fragment)
@@ -44,7 +44,7 @@ struct LevelDBLogWriter {
         } while !rest.isEmpty
     }
 
-    private mutating func emit(_ type: LevelDBLog.RecordType, _ payload: ArraySlice<UInt8>) {
+    private mutating func emit(_ type: LevelDBLog.RecordType, _ payload: UnsafeRawBufferPointer) {
         var crc = CRC32C.update(0, byte: type.rawValue)
         crc = CRC32C.update(crc, payload)
         let masked = LevelDBLog.mask(crc)

@@ -1,19 +1,60 @@
 import Foundation
 
 /// Protocol-buffer wire encoding, just what the legacy entity format needs: varints, 64-bit
-/// doubles, length-delimited fields and proto2 groups.
-struct ProtoWriter {
-    private(set) var bytes: [UInt8] = []
+/// doubles, length-delimited fields and proto2 groups. It writes into memory of its own (no
+/// copy-on-write checks per byte), so it cannot be copied.
+struct ProtoWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
 
-    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 64) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// What has been written so far, valid until the next write.
+    var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// A copy of what has been written.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Empties the writer, keeping its memory.
+    mutating func removeAll() { count = 0 }
+
+    @inline(__always)
+    private mutating func reserve(_ more: Int) {
+        if capacity - count < more { grow(more) }
+    }
+
+    private mutating func grow(_ more: Int) {
+        let larger = max(capacity * 2, count + more)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = larger
+    }
+
+    @inline(__always)
+    private mutating func put(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
 
     mutating func varint(_ value: UInt64) {
+        reserve(10)
         var v = value
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            base[count] = UInt8(truncatingIfNeeded: v) | 0x80
+            count += 1
             v >>= 7
         }
-        bytes.append(UInt8(v))
+        base[count] = UInt8(v)
+        count += 1
     }
 
     mutating func tag(_ field: Int, _ wireType: WireType) { varint(UInt64(field << 3 | Int(wireType.rawValue))) }
@@ -25,51 +66,75 @@ struct ProtoWriter {
 
     mutating func bool(_ field: Int, _ value: Bool) {
         tag(field, .varint)
-        varint(value ? 1 : 0)
+        put(value ? 1 : 0)
     }
 
     mutating func double(_ field: Int, _ value: Double) {
         tag(field, .fixed64)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        reserve(8)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: value.bitPattern.littleEndian, as: UInt64.self)
+        count += 8
     }
 
-    mutating func bytes<C: Collection>(_ field: Int, _ value: C) where C.Element == UInt8 {
+    mutating func bytes(_ field: Int, _ value: UnsafeRawBufferPointer) {
         tag(field, .lengthDelimited)
         varint(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        raw(value)
+    }
+
+    mutating func bytes(_ field: Int, _ value: [UInt8]) { value.withUnsafeBytes { bytes(field, $0) } }
+
+    mutating func bytes(_ field: Int, _ value: Data) { value.withUnsafeBytes { bytes(field, $0) } }
+
+    /// An empty length-delimited field.
+    mutating func empty(_ field: Int) {
+        tag(field, .lengthDelimited)
+        put(0)
     }
 
     mutating func string(_ field: Int, _ value: String) {
-        tag(field, .lengthDelimited)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        var text = value
+        text.withUTF8 { bytes(field, UnsafeRawBufferPointer($0)) }
     }
+
+    /// Bytes already encoded, as they are.
+    mutating func raw(_ encoded: UnsafeRawBufferPointer) {
+        guard let source = encoded.baseAddress else { return }
+        reserve(encoded.count)
+        (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: encoded.count)
+        count += encoded.count
+    }
+
+    mutating func raw(_ encoded: [UInt8]) { encoded.withUnsafeBytes { raw($0) } }
 
     /// A length-delimited sub-message written by `body`, in place: one byte is kept for its
     /// length, and widened afterwards only when the message is 128 bytes or longer.
-    mutating func message(_ field: Int, _ body: (inout ProtoWriter) -> Void) {
+    mutating func message(_ field: Int, _ body: (inout ProtoWriter) throws -> Void) rethrows {
         tag(field, .lengthDelimited)
-        let lengthAt = bytes.count
-        bytes.append(0)
-        body(&self)
-        var length = bytes.count - lengthAt - 1
+        let lengthAt = count
+        put(0)
+        try body(&self)
+        var length = count - lengthAt - 1
         if length < 0x80 {
-            bytes[lengthAt] = UInt8(length)
+            base[lengthAt] = UInt8(length)
             return
         }
-        var prefix: [UInt8] = []
-        while length >= 0x80 {
-            prefix.append(UInt8(truncatingIfNeeded: length) | 0x80)
+        var width = 1
+        while length >> (7 * width) != 0 { width += 1 }
+        reserve(width - 1)
+        memmove(base + lengthAt + width, base + lengthAt + 1, length)
+        for i in lengthAt..<(lengthAt + width - 1) {
+            base[i] = UInt8(truncatingIfNeeded: length) | 0x80
             length >>= 7
         }
-        prefix.append(UInt8(length))
-        bytes.replaceSubrange(lengthAt...lengthAt, with: prefix)
+        base[lengthAt + width - 1] = UInt8(length)
+        count += width - 1
     }
 
     /// A proto2 group: start tag, the fields `body` writes, end tag.
-    mutating func group(_ field: Int, _ body: (inout ProtoWriter) -> Void) {
+    mutating func group(_ field: Int, _ body: (inout ProtoWriter) throws -> Void) rethrows {
         tag(field, .startGroup)
-        body(&self)
+        try body(&self)
         tag(field, .endGroup)
     }
 }

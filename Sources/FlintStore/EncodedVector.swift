@@ -21,7 +21,7 @@ enum EncodedVector {
     }
 
     static func peek(_ path: FieldPath, in bytes: UnsafeRawBufferPointer) -> Peek? {
-        var region = Region(bytes: bytes, start: 0, end: bytes.count)
+        var region = WireRegion(bytes)
         for (i, segment) in path.segments.enumerated() {
             guard let found = region.mapEntry(segment) else { return nil }
             guard let value = found else { return Peek.none }
@@ -32,170 +32,105 @@ enum EncodedVector {
         }
         return Peek.none
     }
+}
 
-    /// A stretch of protobuf bytes holding the fields of one message.
-    struct Region {
-        let bytes: UnsafeRawBufferPointer
-        let start: Int
-        let end: Int
-
-        enum Field {
-            case varint(Int, UInt64)
-            case fixed64(Int, UInt64)
-            case message(Int, Region)
-            case other(Int)
-        }
-
-        /// Each field in order; nil when the bytes are malformed.
-        func fields(_ body: (Field) -> Bool) -> Bool {
-            var i = start
-            while i < end {
-                guard let tag = varint(&i) else { return false }
-                let number = Int(tag >> 3)
-                switch tag & 7 {
-                case 0:
-                    guard let v = varint(&i) else { return false }
-                    if !body(.varint(number, v)) { return true }
-                case 1:
-                    guard i + 8 <= end else { return false }
-                    var v: UInt64 = 0
-                    for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
-                    i += 8
-                    if !body(.fixed64(number, v)) { return true }
-                case 2:
-                    guard let length = varint(&i), length <= UInt64(end - i) else { return false }
-                    let sub = Region(bytes: bytes, start: i, end: i + Int(length))
-                    i += Int(length)
-                    if !body(.message(number, sub)) { return true }
-                case 5:
-                    guard i + 4 <= end else { return false }
-                    i += 4
-                    if !body(.other(number)) { return true }
-                default:
-                    return false
+extension WireRegion {
+    /// The value region of the entry `key` of a map (field 1 entries of `key = 1, value = 2`):
+    /// .some(nil) when there is no such entry, nil when unsure.
+    func mapEntry(_ key: String) -> WireRegion?? {
+        var found: WireRegion?
+        var sure = true
+        let wellFormed = fields { field in
+            guard case .message(1, let entry) = field else { return true }
+            var entryKey: WireRegion?
+            var entryValue: WireRegion?
+            let ok = entry.fields { part in
+                switch part {
+                case .message(1, let k) where entryKey == nil: entryKey = k
+                case .message(2, let v) where entryValue == nil: entryValue = v
+                case .message(1, _), .message(2, _): sure = false
+                default: break
                 }
+                return sure
             }
-            return i == end
-        }
-
-        func varint(_ i: inout Int) -> UInt64? {
-            var result: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < end, shift < 64 {
-                let byte = bytes[i]
-                i += 1
-                result |= UInt64(byte & 0x7F) << shift
-                if byte & 0x80 == 0 { return result }
-                shift += 7
+            guard ok, sure else {
+                sure = false
+                return false
             }
-            return nil
-        }
-
-        func equals(_ text: String) -> Bool {
-            var utf8 = text.utf8.makeIterator()
-            for i in start..<end {
-                guard utf8.next() == bytes[i] else { return false }
-            }
-            return utf8.next() == nil
-        }
-
-        /// The value region of the entry `key` of a map (field 1 entries of `key = 1, value = 2`):
-        /// .some(nil) when there is no such entry, nil when unsure.
-        func mapEntry(_ key: String) -> Region?? {
-            var found: Region?
-            var sure = true
-            let wellFormed = fields { field in
-                guard case .message(1, let entry) = field else { return true }
-                var entryKey: Region?
-                var entryValue: Region?
-                let ok = entry.fields { part in
-                    switch part {
-                    case .message(1, let k) where entryKey == nil: entryKey = k
-                    case .message(2, let v) where entryValue == nil: entryValue = v
-                    case .message(1, _), .message(2, _): sure = false
-                    default: break
-                    }
-                    return sure
-                }
-                guard ok, sure else {
+            if let entryKey, entryKey.equals(key) {
+                if found != nil {
                     sure = false
                     return false
                 }
-                if let entryKey, entryKey.equals(key) {
-                    if found != nil {
-                        sure = false
-                        return false
-                    }
-                    // An entry without a value holds a value of no kind.
-                    found = entryValue ?? Region(bytes: bytes, start: entry.end, end: entry.end)
-                }
-                return true
+                // An entry without a value holds a value of no kind.
+                found = entryValue ?? WireRegion(bytes: bytes, start: entry.end, end: entry.end)
             }
-            guard wellFormed, sure else { return nil }
-            return .some(found)
+            return true
         }
+        guard wellFormed, sure else { return nil }
+        return .some(found)
+    }
 
-        /// The one field a `Value` sets (its oneof), or nil when it sets several.
-        func valueKind() -> Field?? {
-            var kind: Field?
-            var single = true
-            let wellFormed = fields { field in
-                if kind != nil { single = false }
-                kind = field
-                return single
+    /// The one field a `Value` sets (its oneof), or nil when it sets several.
+    func valueKind() -> Field?? {
+        var kind: Field?
+        var single = true
+        let wellFormed = fields { field in
+            if kind != nil { single = false }
+            kind = field
+            return single
+        }
+        guard wellFormed, single else { return nil }
+        return .some(kind)
+    }
+
+    /// Reads this map as a vector: `__type__` is "__vector__" and `value` an array of numbers.
+    func vector() -> EncodedVector.Peek? {
+        guard let type = mapEntry("__type__"), let value = mapEntry("value") else { return nil }
+        guard let typeRegion = type, let typeKind = typeRegion.valueKind() else { return type == nil ? EncodedVector.Peek.none : nil }
+        guard case .message(17, let text)? = typeKind, text.equals("__vector__") else { return EncodedVector.Peek.none }
+        guard let valueRegion = value, let valueKind = valueRegion.valueKind() else { return value == nil ? EncodedVector.Peek.none : nil }
+        guard case .message(9, let array)? = valueKind else { return EncodedVector.Peek.none }
+        return array.numbers()
+    }
+
+    /// The elements of an `ArrayValue` as numbers, or `.none` when one is not a number.
+    func numbers() -> EncodedVector.Peek? {
+        var out: [Double] = []
+        out.reserveCapacity((end - start) / 11)
+        var i = start
+        while i < end {
+            // Nearly every element is `0A 09 19` + 8 bytes: a Value holding only a double.
+            if i + 11 <= end, bytes[i] == 0x0A, bytes[i + 1] == 0x09, bytes[i + 2] == 0x19 {
+                let bits = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 3, as: UInt64.self))
+                out.append(Double(bitPattern: bits))
+                i += 11
+                continue
             }
-            guard wellFormed, single else { return nil }
-            return .some(kind)
-        }
-
-        /// Reads this map as a vector: `__type__` is "__vector__" and `value` an array of numbers.
-        func vector() -> Peek? {
-            guard let type = mapEntry("__type__"), let value = mapEntry("value") else { return nil }
-            guard let typeRegion = type, let typeKind = typeRegion.valueKind() else { return type == nil ? Peek.none : nil }
-            guard case .message(17, let text)? = typeKind, text.equals("__vector__") else { return Peek.none }
-            guard let valueRegion = value, let valueKind = valueRegion.valueKind() else { return value == nil ? Peek.none : nil }
-            guard case .message(9, let array)? = valueKind else { return Peek.none }
-            return array.numbers()
-        }
-
-        /// The elements of an `ArrayValue` as numbers, or `.none` when one is not a number.
-        func numbers() -> Peek? {
-            var out: [Double] = []
-            out.reserveCapacity((end - start) / 11)
-            var i = start
-            while i < end {
-                // Nearly every element is `0A 09 19` + 8 bytes: a Value holding only a double.
-                if i + 11 <= end, bytes[i] == 0x0A, bytes[i + 1] == 0x09, bytes[i + 2] == 0x19 {
-                    let bits = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 3, as: UInt64.self))
-                    out.append(Double(bitPattern: bits))
-                    i += 11
-                    continue
+            guard let tag = varint(&i) else { return nil }
+            switch tag & 7 {
+            case 2:
+                guard let length = varint(&i), length <= UInt64(end - i) else { return nil }
+                let element = WireRegion(bytes: bytes, start: i, end: i + Int(length))
+                i += Int(length)
+                guard tag >> 3 == 1 else { continue }
+                guard let kind = element.valueKind() else { return nil }
+                switch kind {
+                case .fixed64(3, let bits)?: out.append(Double(bitPattern: bits))
+                case .varint(2, let v)?: out.append(Double(Int64(bitPattern: v)))
+                default: return EncodedVector.Peek.none
                 }
-                guard let tag = varint(&i) else { return nil }
-                switch tag & 7 {
-                case 2:
-                    guard let length = varint(&i), length <= UInt64(end - i) else { return nil }
-                    let element = Region(bytes: bytes, start: i, end: i + Int(length))
-                    i += Int(length)
-                    guard tag >> 3 == 1 else { continue }
-                    guard let kind = element.valueKind() else { return nil }
-                    switch kind {
-                    case .fixed64(3, let bits)?: out.append(Double(bitPattern: bits))
-                    case .varint(2, let v)?: out.append(Double(Int64(bitPattern: v)))
-                    default: return Peek.none
-                    }
-                case 0:
-                    guard varint(&i) != nil else { return nil }
-                case 1:
-                    i += 8
-                case 5:
-                    i += 4
-                default:
-                    return nil
-                }
-                if i > end { return nil }
+            case 0:
+                guard varint(&i) != nil else { return nil }
+            case 1:
+                i += 8
+            case 5:
+                i += 4
+            default:
+                return nil
             }
-            return .vector(out)
+            if i > end { return nil }
         }
+        return .vector(out)
     }
 }

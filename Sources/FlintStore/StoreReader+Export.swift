@@ -21,21 +21,13 @@ extension StoreReader {
         }
     }
 
-    /// Streams every document (of one database, or of all), collection by collection in id order,
-    /// from this reader's one snapshot: what an export writes.
-    public func forEachDocument(
-        in database: DatabaseID? = nil, _ body: (DatabaseID, ResourcePath, Fields) throws -> Void
-    ) throws {
-        try forEachStoredDocument(in: database) { id, path, blob in try body(id, path, try Self.decodeFields(blob)) }
-    }
-
-    /// A document's fields from their stored form (as `forEachStoredDocument` hands them over).
-    public static func fields(fromStored blob: Data) throws -> Fields { try decodeFields(blob) }
-
-    /// `forEachDocument`, the fields still in their stored form, for callers that decode them
-    /// elsewhere (on other cores).
+    /// Streams every document (of one database, or of all) in its stored form, collection by
+    /// collection in id order, from this reader's one snapshot: what an export writes. `collection`
+    /// is told of each collection before its documents; `document` gets each document's id and
+    /// stored fields, valid only during the call.
     public func forEachStoredDocument(
-        in database: DatabaseID? = nil, _ body: (DatabaseID, ResourcePath, Data) throws -> Void
+        in database: DatabaseID? = nil, collection: (DatabaseID, ResourcePath) throws -> Void,
+        document: (_ id: UnsafeRawBufferPointer, _ fields: UnsafeRawBufferPointer) throws -> Void
     ) throws {
         var databases: [Int64: DatabaseID] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, project, name FROM databases") {
@@ -46,21 +38,20 @@ extension StoreReader {
         var sql = "SELECT id, db, parent, cid FROM scopes WHERE kind = 0 AND doc_count > 0"
         if let wanted { sql += " AND db = \(wanted)" }
         sql += " ORDER BY db, parent, cid"
-        let collections = try Row.fetchAll(db, sql: sql)
-        for collection in collections {
-            guard let id = databases[collection["db"]] else { continue }
-            let parent: String = collection["parent"]
-            let cid: String = collection["cid"]
-            let path = ResourcePath((parent.isEmpty ? [] : parent.split(separator: "/", omittingEmptySubsequences: false).map(String.init)) + [cid])
+        for scopeRow in try Row.fetchAll(db, sql: sql) {
+            guard let id = databases[scopeRow["db"]] else { continue }
+            let parent: String = scopeRow["parent"]
+            let cid: String = scopeRow["cid"]
+            let segments = parent.isEmpty ? [] : parent.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            try collection(id, ResourcePath(segments + [cid]))
             // Read through SQLite's C API: GRDB's rows cost more than the rest of an export.
-            let scope: Int64 = collection["id"]
+            let scope: Int64 = scopeRow["id"]
             _ = try RawStatement(db, "SELECT id, fields FROM documents WHERE scope = ? ORDER BY id").scan { b in
                 b.bind(scope)
             } row: { h in
-                let idBytes = UnsafeBufferPointer(
-                    start: sqlite3_column_text(h, 0), count: Int(sqlite3_column_bytes(h, 0)))
-                let documentID = String(decoding: idBytes, as: UTF8.self)
-                try body(id, path.appending(documentID), RawStatement.blob(h, 1))
+                try document(
+                    UnsafeRawBufferPointer(start: sqlite3_column_text(h, 0), count: Int(sqlite3_column_bytes(h, 0))),
+                    UnsafeRawBufferPointer(start: sqlite3_column_blob(h, 1), count: Int(sqlite3_column_bytes(h, 1))))
                 return true
             }
         }

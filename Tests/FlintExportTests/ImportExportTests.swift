@@ -51,6 +51,51 @@ import Testing
         }
     }
 
+    /// Enough documents that every core writes output files of its own: each record read back
+    /// is the document stored, in every collection and database.
+    @Test func aLargeExportHoldsEveryDocumentOnce() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let named = DatabaseID(project: "p", database: "named")
+        var expected: [String: ExportedDocument] = [:]
+        for i in 0..<3000 {
+            let database = i % 10 == 0 ? named : DatabaseID(project: "p")
+            let path = i % 3 == 0 ? ["c", "d\(i % 7)", "sub", "__id\(i)__"] : ["c", "d\(i)"]
+            var fields = EntityCodecTests.everyValue
+            fields["i"] = .integer(Int64(i))
+            // (An import refuses a vector inside an array, as the API does.)
+            fields["array"] = .array([.string("t\(i % 5)"), .integer(Int64(i)), .map(["k": .null])])
+            let doc = ExportedDocument(database: database, path: ResourcePath(path), fields: fields)
+            expected[database.name(of: doc.path)] = doc
+        }
+        try await withStore { [expected] source in
+            try await source.write { w in
+                let t = try w.nextCommitTime(now: Timestamps.nowMicros())
+                for doc in expected.values {
+                    try w.put(
+                        doc.database, DocumentSnapshot(path: doc.path, fields: doc.fields, createTime: t, updateTime: t),
+                        previous: nil)
+                }
+            }
+            let summary = try await FirestoreExport.write(source, to: dir, name: "e")
+            #expect(summary.documents == 3000)
+            let outputs = try FileManager.default.contentsOfDirectory(atPath: dir + "/e/all_namespaces/all_kinds")
+                .filter { $0.hasPrefix("output-") }
+            let sizes = try outputs.map {
+                try FileManager.default.attributesOfItem(atPath: dir + "/e/all_namespaces/all_kinds/" + $0)[.size] as! Int
+            }
+            #expect(summary.bytes == sizes.reduce(0, +))
+        }
+        let (documents, _) = try FirestoreImport.read(dir + "/e")
+        #expect(documents.count == 3000)
+        var seen = Set<String>()
+        for document in documents {
+            let name = document.database.name(of: document.path)
+            #expect(seen.insert(name).inserted, "\(name) exported twice")
+            #expect(expected[name] == document, "\(name) differs")
+        }
+    }
+
     /// Writes an export of two output files by hand; `damage` spoils the second.
     func twoFileExport(_ dir: String, damage: (inout [UInt8]) -> Void) throws {
         let kinds = dir + "/" + ExportLayout.kindsDirectory

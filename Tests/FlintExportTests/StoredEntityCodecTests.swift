@@ -17,7 +17,7 @@ import Testing
     func transcoded(_ document: ExportedDocument) throws -> [UInt8] {
         var w = ProtoWriter()
         try StoredEntityCodec.encode(
-            database: document.database, path: document.path, stored: try stored(document.fields)[...], into: &w)
+            database: document.database, path: document.path, stored: try stored(document.fields), into: &w)
         return w.bytes
     }
 
@@ -49,7 +49,7 @@ import Testing
             let doc = ExportedDocument(
                 database: EntityCodecTests.database, path: ResourcePath(["c", "d\(i)"]),
                 fields: ["i": .integer(Int64(i)), "s": .string(String(repeating: "x", count: i * 7))])
-            try StoredEntityCodec.encode(database: doc.database, path: doc.path, stored: try stored(doc.fields)[...], into: &w)
+            try StoredEntityCodec.encode(database: doc.database, path: doc.path, stored: try stored(doc.fields), into: &w)
             ends.append(w.bytes.count)
             expected.append(EntityCodec.encode(doc))
         }
@@ -64,7 +64,7 @@ import Testing
         var w = ProtoWriter()
         #expect(throws: (any Error).self) {
             try StoredEntityCodec.encode(
-                database: EntityCodecTests.database, path: ResourcePath(["c", "d"]), stored: bytes[...], into: &w)
+                database: EntityCodecTests.database, path: ResourcePath(["c", "d"]), stored: bytes, into: &w)
         }
     }
 }
