@@ -88,32 +88,33 @@ public enum FirestoreExport {
         let (documents, bytes, outputs) = try await store.read { reader in
             let progress = ExportProgress("export", total: try reader.documentCount(in: database), logger: logger)
             let files = OutputFiles(directory: kinds)
-            let workers = (0..<ProcessInfo.processInfo.activeProcessorCount).map { _ in ExportWorker() }
-            // Rows are copied out in batches; each core turns its share of a batch into records
-            // of its own output file.
-            var collections: [StoredEntityCodec.Collection] = []
+            let encoder = BatchEncoder(files: files)
+            // Never leave a batch being written behind, whatever fails.
+            defer { try? encoder.wait() }
+            // Rows are copied out in batches. While the cores turn one batch into records (each
+            // its share, into output files of its own), the next is read.
             var batch = RowBatch()
+            var spare = RowBatch()
             var documents = 0
             func encodeBatch() throws {
-                try encode(batch, collections, workers, files)
+                try encoder.wait()
+                encoder.start(batch)
                 documents += batch.rows.count
                 progress.advance(by: batch.rows.count)
-                batch.removeAll()
+                swap(&batch, &spare)
+                batch.removeAll(keeping: spare.collections.last)
             }
             try reader.forEachStoredDocument(in: database) { id, path in
-                collections.append(StoredEntityCodec.Collection(database: id, path: path))
+                batch.collections.append(StoredEntityCodec.Collection(database: id, path: path))
             } document: { id, fields in
-                batch.append(collection: collections.count - 1, id: id, fields: fields)
-                if batch.rows.count == 16384 || batch.bytes.count >= 8 << 20 { try encodeBatch() }
+                batch.append(id: id, fields: fields)
+                if batch.rows.count == 16384 || batch.bytes.count >= 4 << 20 { try encodeBatch() }
             }
             try encodeBatch()
-            for worker in workers where !worker.log.data.isEmpty { try files.write(&worker.log) }
-            var written = files.written
-            if written.isEmpty {
-                var empty = LevelDBLogWriter()
-                try files.write(&empty)
-                written = files.written
-            }
+            try encoder.wait()
+            for worker in encoder.workers { try worker.finish(files) }
+            if files.written.isEmpty { try files.open().handle.close() }
+            let written = files.written
             progress.finish()
             return (documents, written.reduce(0) { $0 + $1.bytes }, written.map(\.name))
         }
@@ -126,92 +127,144 @@ public enum FirestoreExport {
         return (documents, bytes)
     }
 
-    /// Documents copied out of the store: ids and stored fields one after another in `bytes`.
-    struct RowBatch {
+    /// Documents copied out of the store: ids and stored fields one after another in `bytes`,
+    /// each of the collection last added before it.
+    struct RowBatch: Sendable {
         struct Row {
             var collection: Int
             var id: Range<Int>
             var fields: Range<Int>
         }
+        var collections: [StoredEntityCodec.Collection] = []
         var bytes: [UInt8] = []
         var rows: [Row] = []
 
-        mutating func append(collection: Int, id: UnsafeRawBufferPointer, fields: UnsafeRawBufferPointer) {
+        mutating func append(id: UnsafeRawBufferPointer, fields: UnsafeRawBufferPointer) {
             let idStart = bytes.count
             bytes.append(contentsOf: id)
             let fieldsStart = bytes.count
             bytes.append(contentsOf: fields)
-            rows.append(Row(collection: collection, id: idStart..<fieldsStart, fields: fieldsStart..<bytes.count))
+            rows.append(Row(collection: collections.count - 1, id: idStart..<fieldsStart, fields: fieldsStart..<bytes.count))
         }
 
-        mutating func removeAll() {
+        /// Empties the batch; `collection` (the one being read) goes on into the next rows.
+        mutating func removeAll(keeping collection: StoredEntityCodec.Collection?) {
+            collections.removeAll(keepingCapacity: true)
+            if let collection { collections.append(collection) }
             bytes.removeAll(keepingCapacity: true)
             rows.removeAll(keepingCapacity: true)
         }
     }
 
-    /// The output files of an export, numbered as they are written.
+    /// Encodes one batch at a time on every core, in the background.
+    final class BatchEncoder: Sendable {
+        let workers = (0..<ProcessInfo.processInfo.activeProcessorCount).map { _ in ExportWorker() }
+        let files: OutputFiles
+        private let group = DispatchGroup()
+        /// The first failure.
+        private let failure = Mutex<(any Error)?>(nil)
+
+        init(files: OutputFiles) { self.files = files }
+
+        /// Starts turning `batch` into entity records straight from its stored form, one share of
+        /// the rows per worker. Only after `wait` may the next start.
+        func start(_ batch: RowBatch) {
+            let rows = batch.rows
+            let shares = max(1, min(workers.count, rows.count / 512))
+            let size = (rows.count + shares - 1) / shares
+            for share in 0..<shares {
+                DispatchQueue.global().async(group: group) { [self] in
+                    let worker = workers[share]
+                    do {
+                        try batch.bytes.withUnsafeBytes { bytes in
+                            for row in rows[(share * size)..<min(rows.count, (share + 1) * size)] {
+                                worker.record.removeAll()
+                                try StoredEntityCodec.encode(
+                                    batch.collections[row.collection], id: UnsafeRawBufferPointer(rebasing: bytes[row.id]),
+                                    stored: UnsafeRawBufferPointer(rebasing: bytes[row.fields]), into: &worker.record,
+                                    scratch: &worker.scratch)
+                                try worker.appendRecord(files)
+                            }
+                        }
+                    } catch {
+                        failure.withLock { f in if f == nil { f = error } }
+                    }
+                }
+            }
+        }
+
+        /// Waits for the batch started last; its first failure, if any, is thrown.
+        func wait() throws {
+            group.wait()
+            if let error = failure.withLock({ $0 }) { throw error }
+        }
+    }
+
+    /// The output files of an export, numbered as they are opened.
     final class OutputFiles: Sendable {
         let directory: String
         private let files = Mutex<[(name: String, bytes: Int)]>([])
 
         init(directory: String) { self.directory = directory }
 
+        /// Every file with its size, once all are closed.
         var written: [(name: String, bytes: Int)] { files.withLock { $0 } }
 
-        /// Writes `log` as the next output file and empties it.
-        func write(_ log: inout LevelDBLogWriter) throws {
-            let name = files.withLock { f in
-                f.append(("output-\(f.count)", log.data.count))
-                return f[f.count - 1].name
+        /// Creates the next output file.
+        func open() throws -> (index: Int, handle: FileHandle) {
+            let (index, name) = files.withLock { f in
+                f.append(("output-\(f.count)", 0))
+                return (f.count - 1, f[f.count - 1].name)
             }
-            let url = URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))
-            try log.data.withUnsafeBytes { bytes in
-                try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!), count: bytes.count, deallocator: .none)
-                    .write(to: url)
-            }
-            log = LevelDBLogWriter(capacity: 1 << 20)
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let handle = FileHandle(forWritingAtPath: path)
+            else { throw FirestoreError(.internal, "Cannot create the export file \(path).") }
+            return (index, handle)
         }
+
+        func closed(_ index: Int, bytes: Int) { files.withLock { $0[index].bytes = bytes } }
     }
 
-    /// One core's share of an export: the output file it is filling, and its buffers. Only the
-    /// core given its index touches it.
+    /// One core's share of an export: the output file it is filling, written out a megabyte at
+    /// a time from the same buffer, and its scratch space. Only the core given its index touches it.
     final class ExportWorker: @unchecked Sendable {
         var log = LevelDBLogWriter(capacity: 1 << 20)
         var record = ProtoWriter(capacity: 4096)
         var scratch: [StoredEntityCodec.Entry] = []
-    }
+        private var file: (index: Int, handle: FileHandle)?
+        private var fileBytes = 0
 
-    /// Turns a batch of documents into entity records straight from their stored form, one share
-    /// of the rows per worker, each worker appending to its own output file.
-    static func encode(
-        _ batch: RowBatch, _ collections: [StoredEntityCodec.Collection], _ workers: [ExportWorker], _ files: OutputFiles
-    ) throws {
-        let rows = batch.rows
-        let shares = max(1, min(workers.count, rows.count / 512))
-        let size = (rows.count + shares - 1) / shares
-        let failure = Mutex<(Int, any Error)?>(nil)
-        batch.bytes.withUnsafeBytes { buffer in
-            // Read only, and only while this call lasts.
-            nonisolated(unsafe) let bytes = buffer
-            DispatchQueue.concurrentPerform(iterations: shares) { share in
-                let worker = workers[share]
-                do {
-                    for row in rows[(share * size)..<min(rows.count, (share + 1) * size)] {
-                        worker.record.removeAll()
-                        try StoredEntityCodec.encode(
-                            collections[row.collection], id: UnsafeRawBufferPointer(rebasing: bytes[row.id]),
-                            stored: UnsafeRawBufferPointer(rebasing: bytes[row.fields]), into: &worker.record,
-                            scratch: &worker.scratch)
-                        worker.log.append(worker.record.buffer)
-                        if worker.log.data.count >= outputFileBytes { try files.write(&worker.log) }
-                    }
-                } catch {
-                    failure.withLock { f in if f == nil || f!.0 > share { f = (share, error) } }
-                }
-            }
+        /// Frames the record just encoded into the output file.
+        func appendRecord(_ files: OutputFiles) throws {
+            log.append(record.buffer)
+            if log.data.count >= 1 << 20 { try writeOut(files) }
         }
-        if let (_, error) = failure.withLock({ $0 }) { throw error }
+
+        /// Writes what is buffered; past the size of an output file, closes it.
+        func writeOut(_ files: OutputFiles) throws {
+            let current = try file ?? files.open()
+            file = current
+            try current.handle.write(contentsOf: log.data)
+            fileBytes += log.data.count
+            log.removeBuffered()
+            if fileBytes >= outputFileBytes { try close(files) }
+        }
+
+        /// Writes the rest and closes the file (if one was started).
+        func finish(_ files: OutputFiles) throws {
+            if !log.data.isEmpty { try writeOut(files) }
+            try close(files)
+        }
+
+        private func close(_ files: OutputFiles) throws {
+            guard let current = file else { return }
+            try current.handle.close()
+            files.closed(current.index, bytes: fileBytes)
+            file = nil
+            fileBytes = 0
+            log = LevelDBLogWriter(capacity: 1 << 20)
+        }
     }
 }
 

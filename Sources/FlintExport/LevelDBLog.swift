@@ -16,12 +16,16 @@ enum LevelDBLog {
     static func mask(_ crc: UInt32) -> UInt32 { ((crc >> 15) | (crc << 17)) &+ 0xa282_ead8 }
 }
 
-/// Appends records to a log file being built in memory.
+/// Appends records to a log file being built in memory (all of it, or the part not yet written
+/// out: see `removeBuffered`).
 struct LevelDBLogWriter {
     private(set) var data: [UInt8] = []
     private var blockOffset = 0
 
     init(capacity: Int = 0) { data.reserveCapacity(capacity) }
+
+    /// Forgets the bytes held (once written out), keeping the place in the file.
+    mutating func removeBuffered() { data.removeAll(keepingCapacity: true) }
 
     mutating func append(_ record: [UInt8]) { record.withUnsafeBytes { append($0) } }
 

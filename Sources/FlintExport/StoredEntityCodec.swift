@@ -149,6 +149,18 @@ enum StoredEntityCodec {
         var value: Lite
         var order: Int
         var ascii: Bool
+        /// The name's first eight bytes, big-endian, zero-padded: most names differ there.
+        var prefix: UInt64
+
+        init(name: WireRegion, value: Lite, order: Int) {
+            self.name = name
+            self.value = value
+            self.order = order
+            ascii = name.isASCII
+            var p: UInt64 = 0
+            for i in 0..<8 { p = p << 8 | UInt64(i < name.count ? name.bytes[name.start + i] : 0) }
+            prefix = p
+        }
     }
 
     static func malformed() -> WireError { WireError("a stored document's bytes are malformed") }
@@ -170,7 +182,7 @@ enum StoredEntityCodec {
                 return true
             }
             guard ok else { throw malformed() }
-            scratch.append(Entry(name: name, value: value, order: scratch.count, ascii: name.isASCII))
+            scratch.append(Entry(name: name, value: value, order: scratch.count))
             return true
         }
         guard wellFormed else { throw malformed() }
@@ -203,7 +215,11 @@ enum StoredEntityCodec {
     /// Swift's order of the names as strings: byte order for ASCII, the standard library's
     /// comparison (canonical equivalence) otherwise.
     private static func compare(_ a: Entry, _ b: Entry) -> Int {
-        if a.ascii && b.ascii { return a.name.compareBytes(b.name) }
+        if a.ascii && b.ascii {
+            if a.prefix != b.prefix { return a.prefix < b.prefix ? -1 : 1 }
+            if a.name.count <= 8 && b.name.count <= 8 { return a.name.count - b.name.count }
+            return a.name.compareBytes(b.name)
+        }
         let x = String(decoding: a.name.buffer, as: UTF8.self)
         let y = String(decoding: b.name.buffer, as: UTF8.self)
         return x == y ? 0 : x < y ? -1 : 1
@@ -389,7 +405,7 @@ enum StoredEntityCodec {
             // Arrays inside arrays cannot be stored; as a property value an array is a map's field.
             let nested = scratch.count
             try valueName.withUnsafeBytes { name in
-                scratch.append(Entry(name: WireRegion(name), value: value, order: 0, ascii: true))
+                scratch.append(Entry(name: WireRegion(name), value: value, order: 0))
                 try writeNestedEntity(nested, &v, &scratch)
             }
             scratch.removeSubrange(nested...)

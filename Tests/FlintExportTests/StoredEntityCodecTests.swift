@@ -30,6 +30,10 @@ import Testing
         fields["notVector"] = .map(["__type__": .string("__vector__"), "value": .array([.string("x")])])
         fields["badRef"] = .with { $0.referenceValue = "not a document name" }
         fields["nanos"] = .timestamp(ProtoTimestamp(seconds: 12, nanos: 345_678_901))
+        // Names alike in their first eight bytes, and names that are prefixes of others.
+        for name in ["abcdefgh", "abcdefghZ", "abcdefghA", "abcdefgh\u{0}", "abc", "ab", "abcdefghij", "abcdefgé"] {
+            fields[name] = .string(name)
+        }
         for path in ["c/d", "c/__id-3__", "c/d/sub/__id9223372036854775807__"] {
             for database in [EntityCodecTests.database, DatabaseID(project: "p", database: "named")] {
                 let doc = ExportedDocument(
