@@ -8,7 +8,9 @@ between them).
 2. Import: starts each emulator on that export (`flint start --import DIR`, the official
    emulator's `--seed_from_export FILE`) and times launch → the last document readable; the
    import's time is that minus the same launch without an import (median of `runs` each).
-3. Export: `POST …:export` on each emulator holding the documents, timed.
+3. Export: `POST …:export` on each emulator holding the documents, timed (median of
+   `export_runs`: a Flint export takes a few tenths of a second, so two runs let one noisy
+   moment decide).
 4. Snapshots: with `snap_docs` documents in Flint, saves a snapshot, changes documents, and
    times `POST /emulator/v1/snapshots/{name}:restore` (median of `restores`), against clearing
    the database (`DELETE /emulator/v1/projects/{p}/databases/(default)/documents`) and writing
@@ -105,11 +107,12 @@ def run(flint_bin, official_bin, quick=False, emit=print):
     n = 5_000 if quick else 100_000
     snap_n = 1_000 if quick else 10_000
     runs = 1 if quick else 2
+    export_runs = 1 if quick else 5
     restores = 5 if quick else 20
     flint_cmd = [flint_bin, "start", "--host", "127.0.0.1", "--port", "{port}", "--no-engine"]
     official_cmd = [official_bin, "start", "--host=127.0.0.1", "--port={port}"] if official_bin else None
     last = f"/v1/projects/{PROJECT}/databases/(default)/documents/items/d{n - 1:07d}"
-    out = {"docs": n, "snapshot_docs": snap_n, "runs": runs, "restores": restores}
+    out = {"docs": n, "snapshot_docs": snap_n, "runs": runs, "export_runs": export_runs, "restores": restores}
     work = tempfile.mkdtemp(prefix="flint-exportbench-")
     try:
         # 1. the data, and an export of it made by Flint
@@ -164,7 +167,7 @@ def run(flint_bin, official_bin, quick=False, emit=print):
             try:
                 p.wait_for(last)
                 times = []
-                for k in range(runs):
+                for k in range(export_runs):
                     target = os.path.join(work, f"{side}-out")
                     os.makedirs(target, exist_ok=True)
                     t = time.perf_counter()
