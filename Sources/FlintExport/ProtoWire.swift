@@ -45,7 +45,13 @@ struct ProtoWriter: ~Copyable {
         count += 1
     }
 
+    @inline(__always)
     mutating func varint(_ value: UInt64) {
+        if value < 0x80 { return put(UInt8(value)) }
+        longVarint(value)
+    }
+
+    private mutating func longVarint(_ value: UInt64) {
         reserve(10)
         var v = value
         while v >= 0x80 {

@@ -157,9 +157,13 @@ enum StoredEntityCodec {
             self.value = value
             self.order = order
             ascii = name.isASCII
-            var p: UInt64 = 0
-            for i in 0..<8 { p = p << 8 | UInt64(i < name.count ? name.bytes[name.start + i] : 0) }
-            prefix = p
+            if name.count >= 8 {
+                prefix = UInt64(bigEndian: name.bytes.loadUnaligned(fromByteOffset: name.start, as: UInt64.self))
+            } else {
+                var p: UInt64 = 0
+                for i in 0..<8 { p = p << 8 | UInt64(i < name.count ? name.bytes[name.start + i] : 0) }
+                prefix = p
+            }
         }
     }
 
