@@ -179,7 +179,9 @@ def run(flint_bin, official_bin, quick=False, emit=print):
                         raise RuntimeError(f"{side} export {st}: {raw[:200]!r}")
                     shutil.rmtree(target, ignore_errors=True)
                 out[f"{side}_export_s"] = median(times)
-                emit(f"export: {side} export of {n}: {median(times):.2f} s")
+                out[f"{side}_export_runs_s"] = times
+                emit(f"export: {side} export of {n}: {median(times):.2f} s "
+                     f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
             finally:
                 p.stop()
 
