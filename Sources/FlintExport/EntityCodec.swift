@@ -89,17 +89,23 @@ enum EntityCodec {
             if let elements = value.arrayElements {
                 for element in elements { writeProperty(name, element, multiple: true, &w) }
             } else if let vector = value.vectorDoubles {
-                for d in vector {
-                    w.message(Entity.rawProperty) { p in
-                        p.int64(Property.meaning, Int64(Meaning.vector))
-                        p.string(Property.name, name)
-                        p.bool(Property.multiple, true)
-                        p.message(Property.value) { $0.double(Value.double, d) }
-                    }
+                var text = name
+                text.withUTF8 { utf8 in
+                    for d in vector { writeVectorElement(UnsafeRawBufferPointer(utf8), d, &w) }
                 }
             } else {
                 writeProperty(name, value, multiple: false, &w)
             }
+        }
+    }
+
+    /// One number of the vector in field `name`: a property of its own, as the emulator writes it.
+    static func writeVectorElement(_ name: UnsafeRawBufferPointer, _ d: Double, _ w: inout ProtoWriter) {
+        w.message(Entity.rawProperty) { p in
+            p.int64(Property.meaning, Int64(Meaning.vector))
+            p.bytes(Property.name, name)
+            p.bool(Property.multiple, true)
+            p.message(Property.value) { $0.double(Value.double, d) }
         }
     }
 

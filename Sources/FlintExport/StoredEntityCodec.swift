@@ -98,7 +98,10 @@ enum StoredEntityCodec {
     }
 
     /// A numeric id (`__id<n>__`) as its number, any other as its name.
-    private static func writeID(_ id: UnsafeRawBufferPointer, _ w: inout ProtoWriter, id idField: Int = PathElement.id, name nameField: Int = PathElement.name) {
+    private static func writeID(
+        _ id: UnsafeRawBufferPointer, _ w: inout ProtoWriter, id idField: Int = PathElement.id,
+        name nameField: Int = PathElement.name
+    ) {
         if let n = numericID(id) { w.int64(idField, n) } else { w.bytes(nameField, id) }
     }
 
@@ -240,28 +243,10 @@ enum StoredEntityCodec {
             case .fixed64(Stored.double, let raw): out = Lite(kind: .double, number: raw)
             case .message(Stored.timestamp, let body):
                 out = Lite(kind: .timestamp)
-                guard
-                    body.fields({ f in
-                        switch f {
-                        case .varint(1, let raw): out.number = raw
-                        case .varint(2, let raw): out.second = raw
-                        default: break
-                        }
-                        return true
-                    })
-                else { throw malformed() }
+                try readPair(body, into: &out)
             case .message(Stored.geoPoint, let body):
                 out = Lite(kind: .geoPoint, number: 0.0.bitPattern, second: 0.0.bitPattern)
-                guard
-                    body.fields({ f in
-                        switch f {
-                        case .fixed64(1, let raw): out.number = raw
-                        case .fixed64(2, let raw): out.second = raw
-                        default: break
-                        }
-                        return true
-                    })
-                else { throw malformed() }
+                try readPair(body, into: &out)
             case .message(Stored.string, let b): out = Lite(kind: .string, region: b)
             case .message(Stored.bytes, let b): out = Lite(kind: .bytes, region: b)
             case .message(Stored.reference, let b): out = Lite(kind: .reference, region: b)
@@ -273,6 +258,19 @@ enum StoredEntityCodec {
         }
         guard wellFormed else { throw malformed() }
         return out
+    }
+
+    /// Fields 1 and 2 of a timestamp (seconds, nanos) or a point (latitude, longitude).
+    private static func readPair(_ body: WireRegion, into out: inout Lite) throws {
+        let wellFormed = body.fields { f in
+            switch f {
+            case .varint(1, let raw), .fixed64(1, let raw): out.number = raw
+            case .varint(2, let raw), .fixed64(2, let raw): out.second = raw
+            default: break
+            }
+            return true
+        }
+        guard wellFormed else { throw malformed() }
     }
 
     /// Calls `body` with each element of an `ArrayValue`.
@@ -338,14 +336,7 @@ enum StoredEntityCodec {
                 let nested = scratch.count
                 try collect(value.region, into: &scratch)
                 if let vector = try vectorDoubles(nested..<scratch.count, scratch) {
-                    for d in vector {
-                        w.message(Entity.rawProperty) { p in
-                            p.int64(Property.meaning, Int64(Meaning.vector))
-                            p.bytes(Property.name, name)
-                            p.bool(Property.multiple, true)
-                            p.message(Property.value) { $0.double(Value.double, d) }
-                        }
-                    }
+                    for d in vector { EntityCodec.writeVectorElement(name, d, &w) }
                 } else {
                     try w.message(Entity.rawProperty) { p in
                         p.int64(Property.meaning, Int64(Meaning.entity))

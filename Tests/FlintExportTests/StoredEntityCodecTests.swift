@@ -62,6 +62,18 @@ import Testing
         }
     }
 
+    @Test func numericIDsReadFromBytesAsFromText() {
+        let ids = [
+            "__id1__", "__id-3__", "__id007__", "__id-0__", "__id__", "__id-__", "__idx__", "__id1x__", "_id1__",
+            "__id9223372036854775807__", "__id9223372036854775808__", "__id-9223372036854775808__",
+            "__id-9223372036854775809__", "__id99999999999999999999__", "d", "",
+        ]
+        for id in ids {
+            let bytes = Array(id.utf8)
+            #expect(bytes.withUnsafeBytes { StoredEntityCodec.numericID($0) } == NumericID.value(id), "\(id)")
+        }
+    }
+
     @Test func damagedStoredBytesAreAnErrorNotACrash() throws {
         var bytes = try stored(["a": .string("hello"), "m": .map(["x": .integer(1)])])
         bytes.removeLast(3)
