@@ -35,6 +35,8 @@ enum EncodedVector {
 }
 
 extension WireRegion {
+    typealias Peek = EncodedVector.Peek
+
     /// The value region of the entry `key` of a map (field 1 entries of `key = 1, value = 2`):
     /// .some(nil) when there is no such entry, nil when unsure.
     func mapEntry(_ key: String) -> WireRegion?? {
@@ -85,17 +87,17 @@ extension WireRegion {
     }
 
     /// Reads this map as a vector: `__type__` is "__vector__" and `value` an array of numbers.
-    func vector() -> EncodedVector.Peek? {
+    func vector() -> Peek? {
         guard let type = mapEntry("__type__"), let value = mapEntry("value") else { return nil }
-        guard let typeRegion = type, let typeKind = typeRegion.valueKind() else { return type == nil ? EncodedVector.Peek.none : nil }
-        guard case .message(17, let text)? = typeKind, text.equals("__vector__") else { return EncodedVector.Peek.none }
-        guard let valueRegion = value, let valueKind = valueRegion.valueKind() else { return value == nil ? EncodedVector.Peek.none : nil }
-        guard case .message(9, let array)? = valueKind else { return EncodedVector.Peek.none }
+        guard let typeRegion = type, let typeKind = typeRegion.valueKind() else { return type == nil ? Peek.none : nil }
+        guard case .message(17, let text)? = typeKind, text.equals("__vector__") else { return Peek.none }
+        guard let valueRegion = value, let valueKind = valueRegion.valueKind() else { return value == nil ? Peek.none : nil }
+        guard case .message(9, let array)? = valueKind else { return Peek.none }
         return array.numbers()
     }
 
     /// The elements of an `ArrayValue` as numbers, or `.none` when one is not a number.
-    func numbers() -> EncodedVector.Peek? {
+    func numbers() -> Peek? {
         var out: [Double] = []
         out.reserveCapacity((end - start) / 11)
         var i = start
@@ -118,7 +120,7 @@ extension WireRegion {
                 switch kind {
                 case .fixed64(3, let bits)?: out.append(Double(bitPattern: bits))
                 case .varint(2, let v)?: out.append(Double(Int64(bitPattern: v)))
-                default: return EncodedVector.Peek.none
+                default: return Peek.none
                 }
             case 0:
                 guard varint(&i) != nil else { return nil }
