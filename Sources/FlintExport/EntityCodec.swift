@@ -186,13 +186,16 @@ enum EntityCodec {
     /// The document an export record holds. `project` replaces the project of the record's key
     /// (and of references into that project) when given.
     static func decode(_ bytes: ArraySlice<UInt8>, project override: String? = nil) throws -> ExportedDocument {
-        var reader = ProtoReader(bytes)
+        try bytes.withUnsafeBytes { try decode(WireRegion($0), project: override) }
+    }
+
+    static func decode(_ entity: WireRegion, project override: String?) throws -> ExportedDocument {
         var key: (app: String, path: [String], database: String)?
-        var properties: [(Int, ArraySlice<UInt8>)] = []
-        while let field = try reader.next() {
+        var properties: [WireRegion] = []
+        try read(entity) { field in
             switch field {
-            case .bytes(Entity.key, let b): key = try decodeKey(b)
-            case .bytes(Entity.property, let b), .bytes(Entity.rawProperty, let b): properties.append((field.number, b))
+            case .message(Entity.key, let b): key = try decodeKey(b)
+            case .message(Entity.property, let b), .message(Entity.rawProperty, let b): properties.append(b)
             default: break
             }
         }
@@ -215,20 +218,27 @@ enum EntityCodec {
         app.firstIndex(of: "~").map { String(app[app.index(after: $0)...]) } ?? app
     }
 
-    private static func decodeKey(_ bytes: ArraySlice<UInt8>) throws -> (app: String, path: [String], database: String) {
-        var reader = ProtoReader(bytes)
+    /// Each field of `region`, which must be well-formed.
+    private static func read(_ region: WireRegion, _ body: (WireRegion.Field) throws -> Void) throws {
+        guard try region.fields({ try body($0); return true }) else { throw WireError("an entity's bytes are malformed") }
+    }
+
+    private static func string(_ region: WireRegion) throws -> String {
+        guard let s = String(validating: region.buffer, as: UTF8.self) else { throw WireError("a text field is not UTF-8") }
+        return s
+    }
+
+    private static func decodeKey(_ region: WireRegion) throws -> (app: String, path: [String], database: String) {
         var app = ""
         var path: [String] = []
         var database = ""
-        while let field = try reader.next() {
-            switch field.number {
-            case Reference.app: app = try field.string()
-            case Reference.databaseID: database = try field.string()
-            case Reference.path:
-                guard case .bytes(_, let p) = field else { throw WireError("the key's path is not a message") }
-                var elements = ProtoReader(p)
-                while let element = try elements.next() {
-                    guard case .group(PathElement.group, let body) = element else { continue }
+        try read(region) { field in
+            switch field {
+            case .message(Reference.app, let b): app = try string(b)
+            case .message(Reference.databaseID, let b): database = try string(b)
+            case .message(Reference.path, let p):
+                try read(p) { element in
+                    guard case .group(PathElement.group, let body) = element else { return }
                     path += try decodeElement(body, type: PathElement.type, id: PathElement.id, name: PathElement.name)
                 }
             default: break
@@ -238,15 +248,14 @@ enum EntityCodec {
     }
 
     /// A path element's kind and id (`__id<n>__` for a numeric id).
-    private static func decodeElement(_ body: ArraySlice<UInt8>, type: Int, id: Int, name: Int) throws -> [String] {
-        var reader = ProtoReader(body)
+    private static func decodeElement(_ body: WireRegion, type: Int, id: Int, name: Int) throws -> [String] {
         var kind: String?
         var identifier: String?
-        while let field = try reader.next() {
-            switch field.number {
-            case type: kind = try field.string()
-            case name: identifier = try field.string()
-            case id: identifier = "__id\(Int64(bitPattern: try field.integer()))__"
+        try read(body) { field in
+            switch field {
+            case .message(type, let b): kind = try string(b)
+            case .message(name, let b): identifier = try string(b)
+            case .varint(id, let raw): identifier = "__id\(Int64(bitPattern: raw))__"
             default: break
             }
         }
@@ -254,25 +263,22 @@ enum EntityCodec {
         return [kind, identifier]
     }
 
-    private static func decodeProperties(_ properties: [(Int, ArraySlice<UInt8>)], _ context: Context) throws -> Fields {
+    private static func decodeProperties(_ properties: [WireRegion], _ context: Context) throws -> Fields {
         var values: [String: [FirestoreValue]] = [:]
         var arrays: Set<String> = []
         var vectors: Set<String> = []
         var order: [String] = []
-        for (_, bytes) in properties {
-            var reader = ProtoReader(bytes)
+        for property in properties {
             var meaning = 0
             var name: String?
             var multiple = false
-            var payload: ArraySlice<UInt8> = []
-            while let field = try reader.next() {
-                switch field.number {
-                case Property.meaning: meaning = Int(truncatingIfNeeded: try field.integer())
-                case Property.name: name = try field.string()
-                case Property.multiple: multiple = try field.integer() != 0
-                case Property.value:
-                    guard case .bytes(_, let b) = field else { throw WireError("a property's value is not a message") }
-                    payload = b
+            var payload = WireRegion(bytes: property.bytes, start: property.end, end: property.end)
+            try read(property) { field in
+                switch field {
+                case .varint(Property.meaning, let raw): meaning = Int(truncatingIfNeeded: raw)
+                case .message(Property.name, let b): name = try string(b)
+                case .varint(Property.multiple, let raw): multiple = raw != 0
+                case .message(Property.value, let b): payload = b
                 default: break
                 }
             }
@@ -303,56 +309,53 @@ enum EntityCodec {
         return fields
     }
 
-    private static func decodeValue(_ bytes: ArraySlice<UInt8>, meaning: Int, _ context: Context) throws -> FirestoreValue {
-        var reader = ProtoReader(bytes)
+    private static func decodeValue(_ region: WireRegion, meaning: Int, _ context: Context) throws -> FirestoreValue {
         var value = FirestoreValue.null
-        while let field = try reader.next() {
+        try read(region) { field in
             switch field {
             case .varint(Value.int64, let raw):
                 let i = Int64(bitPattern: raw)
                 value = meaning == Meaning.timestamp ? .timestamp(ProtoTimestamp(micros: i)) : .integer(i)
             case .varint(Value.boolean, let raw): value = .boolean(raw != 0)
             case .fixed64(Value.double, let raw): value = .double(Double(bitPattern: raw))
-            case .bytes(Value.string, let b):
+            case .message(Value.string, let b):
                 switch meaning {
-                case Meaning.blob, Meaning.byteString: value = .with { $0.bytesValue = Data(b) }
+                case Meaning.blob, Meaning.byteString: value = .with { $0.bytesValue = Data(b.buffer) }
                 case Meaning.entity:
-                    var nested = ProtoReader(b)
-                    var properties: [(Int, ArraySlice<UInt8>)] = []
-                    while let f = try nested.next() {
-                        if case .bytes(let n, let p) = f, n == Entity.property || n == Entity.rawProperty {
-                            properties.append((n, p))
+                    var properties: [WireRegion] = []
+                    try read(b) { f in
+                        if case .message(let n, let p) = f, n == Entity.property || n == Entity.rawProperty {
+                            properties.append(p)
                         }
                     }
                     value = .map(try decodeProperties(properties, context))
-                default: value = .string(try field.string())
+                default: value = .string(try string(b))
                 }
             case .group(Value.point, let body):
-                var point = ProtoReader(body)
                 var latLng = Google_Type_LatLng()
-                while let f = try point.next() {
-                    if f.number == Value.pointX { latLng.latitude = try f.double() }
-                    if f.number == Value.pointY { latLng.longitude = try f.double() }
+                try read(body) { f in
+                    if case .fixed64(Value.pointX, let raw) = f { latLng.latitude = Double(bitPattern: raw) }
+                    if case .fixed64(Value.pointY, let raw) = f { latLng.longitude = Double(bitPattern: raw) }
                 }
                 value = .with { $0.geoPointValue = latLng }
             case .group(Value.reference, let body):
-                value = .with { $0.referenceValue = (try? decodeReference(body, context)) ?? "" }
-                if value.referenceValue.isEmpty { throw WireError("a reference value has no path") }
+                let name = (try? decodeReference(body, context)) ?? ""
+                if name.isEmpty { throw WireError("a reference value has no path") }
+                value = .with { $0.referenceValue = name }
             default: break
             }
         }
         return value
     }
 
-    private static func decodeReference(_ body: ArraySlice<UInt8>, _ context: Context) throws -> String {
-        var reader = ProtoReader(body)
+    private static func decodeReference(_ body: WireRegion, _ context: Context) throws -> String {
         var app = ""
         var database = ""
         var path: [String] = []
-        while let field = try reader.next() {
+        try read(body) { field in
             switch field {
-            case .bytes(Value.refApp, _): app = try field.string()
-            case .bytes(Value.refDatabaseID, _): database = try field.string()
+            case .message(Value.refApp, let b): app = try string(b)
+            case .message(Value.refDatabaseID, let b): database = try string(b)
             case .group(Value.refElement, let e):
                 path += try decodeElement(e, type: Value.refType, id: Value.refID, name: Value.refName)
             default: break

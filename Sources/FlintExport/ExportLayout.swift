@@ -89,13 +89,8 @@ public enum ExportLayout {
                 }
             }
             do {
-                var reader = ProtoReader(Array(kindData)[...])
-                while let field = try reader.next() {
-                    guard case .bytes(2, let entry) = field else { continue }
-                    var e = ProtoReader(entry)
-                    while let f = try e.next() {
-                        if f.number == 2 { outputs.append((directory as NSString).appendingPathComponent(try f.string())) }
-                    }
+                outputs += try names(in: Array(kindData)[...], entry: 2).map {
+                    (directory as NSString).appendingPathComponent($0)
                 }
             } catch {
                 throw FirestoreError.badExport(path, "\(error)")
@@ -107,15 +102,29 @@ public enum ExportLayout {
         return outputs
     }
 
-    private static func kindFiles(in record: ArraySlice<UInt8>) throws -> [String] {
-        var files: [String] = []
-        var reader = ProtoReader(record)
-        while let field = try reader.next() {
-            guard case .bytes(1, let entry) = field else { continue }
-            var e = ProtoReader(entry)
-            while let f = try e.next() { if f.number == 2 { files.append(try f.string()) } }
+    private static func kindFiles(in record: ArraySlice<UInt8>) throws -> [String] { try names(in: record, entry: 1) }
+
+    /// The text of field 2 of each field-`entry` message of `record` (how both metadata files name
+    /// the files they list).
+    private static func names(in record: ArraySlice<UInt8>, entry: Int) throws -> [String] {
+        var out: [String] = []
+        let wellFormed = try record.withUnsafeBytes { bytes in
+            try WireRegion(bytes).fields { field in
+                guard case .message(entry, let e) = field else { return true }
+                let ok = try e.fields { f in
+                    guard case .message(2, let text) = f else { return true }
+                    guard let name = String(validating: text.buffer, as: UTF8.self) else {
+                        throw WireError("a file name is not UTF-8")
+                    }
+                    out.append(name)
+                    return true
+                }
+                guard ok else { throw WireError("the metadata's bytes are malformed") }
+                return true
+            }
         }
-        return files
+        guard wellFormed else { throw WireError("the metadata's bytes are malformed") }
+        return out
     }
 
     /// `*.export_metadata` files below `root` (relative paths), for metadata that lists none.

@@ -22,14 +22,15 @@ public struct WireRegion {
         case varint(Int, UInt64)
         case fixed64(Int, UInt64)
         case message(Int, WireRegion)
+        /// A proto2 group's body (up to its end tag).
+        case group(Int, WireRegion)
         case other(Int)
     }
 
     @inlinable
     public var count: Int { end - start }
 
-    /// Each field in order until `body` returns false; false when the bytes are malformed
-    /// (groups included: stored documents never hold them).
+    /// Each field in order until `body` returns false; false when the bytes are malformed.
     @inlinable
     public func fields(_ body: (Field) throws -> Bool) rethrows -> Bool {
         var i = start
@@ -51,6 +52,10 @@ public struct WireRegion {
                 let sub = WireRegion(bytes: bytes, start: i, end: i + Int(length))
                 i += Int(length)
                 if try !body(.message(number, sub)) { return true }
+            case 3:
+                let bodyStart = i
+                guard let bodyEnd = skipGroup(number, &i) else { return false }
+                if try !body(.group(number, WireRegion(bytes: bytes, start: bodyStart, end: bodyEnd))) { return true }
             case 5:
                 guard i + 4 <= end else { return false }
                 i += 4
@@ -60,6 +65,30 @@ public struct WireRegion {
             }
         }
         return i == end
+    }
+
+    /// Moves `i` past the end tag of group `number` (nested groups included); where its body
+    /// ends, or nil when it does not end.
+    @usableFromInline
+    func skipGroup(_ number: Int, _ i: inout Int) -> Int? {
+        while i < end {
+            let tagStart = i
+            guard let tag = varint(&i) else { return nil }
+            let field = Int(tag >> 3)
+            switch tag & 7 {
+            case 0: guard varint(&i) != nil else { return nil }
+            case 1: i += 8
+            case 2:
+                guard let length = varint(&i), length <= UInt64(end - i) else { return nil }
+                i += Int(length)
+            case 3: guard skipGroup(field, &i) != nil else { return nil }
+            case 4: return field == number ? tagStart : nil
+            case 5: i += 4
+            default: return nil
+            }
+            if i > end { return nil }
+        }
+        return nil
     }
 
     @inlinable
