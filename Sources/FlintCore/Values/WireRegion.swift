@@ -31,7 +31,7 @@ public struct WireRegion {
     public var count: Int { end - start }
 
     /// Each field in order until `body` returns false; false when the bytes are malformed.
-    @inlinable
+    @inlinable @inline(__always)
     public func fields(_ body: (Field) throws -> Bool) rethrows -> Bool {
         var i = start
         while i < end {
