@@ -80,6 +80,17 @@ extension StoreWriter {
                 kept.append(i)
             }
         }
+        // 3a. While SQLite stores the documents, the other cores group and sort their index rows.
+        let preparing = DispatchGroup()
+        let indexRows = Prepared<IndexRows>()
+        preparing.enter()
+        DispatchQueue.global().async { [kept, collection, group, exemptions] in
+            indexRows.value = IndexRows(documents, kept: kept, collection: collection, group: group, exemptions: exemptions)
+            preparing.leave()
+        }
+        // Whatever fails below, the preparation is not left running over these documents.
+        defer { preparing.wait() }
+
         var batch = RowBatch(types: [FLINT_ROWS_INTEGER, FLINT_ROWS_TEXT, FLINT_ROWS_BLOB])
         for i in kept {
             let d = documents[i]
@@ -93,55 +104,14 @@ extension StoreWriter {
             "INSERT INTO documents(scope, id, create_time, update_time, fields) SELECT c0, c1, ?1, ?1, c2 FROM flint_rows(?2)"
         ) { sqlite3_bind_int64($0, 1, time) }
 
-        // 3. Index rows, grouped by (scope, field) and each group sorted by (value, document).
-        var docKeys = [[UInt8]](repeating: [], count: 2 * n)
-        var groups: [GroupKey: Int] = [:]
-        var rows: [[PendingIndexRow]] = []
-        var groupKeys: [GroupKey] = []
-        func add(_ scope: Int64, _ entry: IndexEntry, doc: Int) {
-            let key = GroupKey(scope: scope, field: entry.field)
-            let slot: Int
-            if let known = groups[key] {
-                slot = known
-            } else {
-                slot = rows.count
-                groups[key] = slot
-                rows.append([])
-                groupKeys.append(key)
-            }
-            rows[slot].append(PendingIndexRow(value: entry.value, doc: Int32(doc)))
-        }
-        for i in kept {
-            let d = documents[i]
-            docKeys[2 * i] = Array(d.path.lastSegment.utf8)
-            if group[i] >= 0 { docKeys[2 * i + 1] = IndexKey.encode(path: d.path) }
-            let entries: [IndexEntry]
-            if let exempt = exemptions.exempt(inGroup: d.path.parent.lastSegment) {
-                entries = Array(IndexEntry.entries(of: d.fields, skipping: exempt))
-            } else {
-                entries = d.entries
-            }
-            for entry in entries {
-                add(collection[i], entry, doc: 2 * i)
-                if group[i] >= 0 { add(group[i], entry, doc: 2 * i + 1) }
-            }
-        }
-        let groupOrder = (0..<rows.count).sorted { a, b in
-            if groupKeys[a].scope != groupKeys[b].scope { return groupKeys[a].scope < groupKeys[b].scope }
-            return sqliteOrder(groupKeys[a].field, groupKeys[b].field) < 0
-        }
-        let keys = docKeys
-        rows.withUnsafeMutableBufferPointer { buffer in
-            let shared = SharedBuffer(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: buffer.count) { k in
-                shared.buffer[k].sort { a, b in
-                    let c = sqliteOrder(a.value, b.value)
-                    return c != 0 ? c < 0 : sqliteOrder(keys[Int(a.doc)], keys[Int(b.doc)]) < 0
-                }
-            }
-        }
+        // 3b. The index rows, group by group in key order.
+        preparing.wait()
+        let prepared = indexRows.value!
+        let rows = prepared.rows
+        let groupKeys = prepared.groupKeys
+        let keys = prepared.keys
         var rowsOfGroup = RowBatch(types: [FLINT_ROWS_BLOB, FLINT_ROWS_BLOB])
-        for slot in groupOrder {
+        for slot in prepared.order {
             rowsOfGroup.removeAll()
             var previous: PendingIndexRow?
             for row in rows[slot] {
@@ -196,6 +166,74 @@ extension StoreWriter {
             }
         }
     }
+}
+
+/// A load's index rows: grouped by (scope, field), each group sorted by (value, document), and
+/// the order in which the groups go in.
+private struct IndexRows: Sendable {
+    /// Each document's key in its collection (even slots) and in its collection group (odd).
+    let keys: [[UInt8]]
+    let rows: [[PendingIndexRow]]
+    let groupKeys: [GroupKey]
+    let order: [Int]
+
+    init(_ documents: [NewDocument], kept: [Int], collection: [Int64], group: [Int64], exemptions: IndexExemptions) {
+        var docKeys = [[UInt8]](repeating: [], count: 2 * documents.count)
+        var groups: [GroupKey: Int] = [:]
+        var rows: [[PendingIndexRow]] = []
+        var groupKeys: [GroupKey] = []
+        func add(_ scope: Int64, _ entry: IndexEntry, doc: Int) {
+            let key = GroupKey(scope: scope, field: entry.field)
+            let slot: Int
+            if let known = groups[key] {
+                slot = known
+            } else {
+                slot = rows.count
+                groups[key] = slot
+                rows.append([])
+                groupKeys.append(key)
+            }
+            rows[slot].append(PendingIndexRow(value: entry.value, doc: Int32(doc)))
+        }
+        for i in kept {
+            let d = documents[i]
+            docKeys[2 * i] = Array(d.path.lastSegment.utf8)
+            if group[i] >= 0 { docKeys[2 * i + 1] = IndexKey.encode(path: d.path) }
+            let entries: [IndexEntry]
+            if let exempt = exemptions.exempt(inGroup: d.path.parent.lastSegment) {
+                entries = Array(IndexEntry.entries(of: d.fields, skipping: exempt))
+            } else {
+                entries = d.entries
+            }
+            for entry in entries {
+                add(collection[i], entry, doc: 2 * i)
+                if group[i] >= 0 { add(group[i], entry, doc: 2 * i + 1) }
+            }
+        }
+        let groupOrder = (0..<rows.count).sorted { a, b in
+            if groupKeys[a].scope != groupKeys[b].scope { return groupKeys[a].scope < groupKeys[b].scope }
+            return sqliteOrder(groupKeys[a].field, groupKeys[b].field) < 0
+        }
+        let documentKeys = docKeys
+        rows.withUnsafeMutableBufferPointer { buffer in
+            let shared = SharedBuffer(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: buffer.count) { k in
+                shared.buffer[k].sort { a, b in
+                    let c = sqliteOrder(a.value, b.value)
+                    return c != 0 ? c < 0 : sqliteOrder(documentKeys[Int(a.doc)], documentKeys[Int(b.doc)]) < 0
+                }
+            }
+        }
+        self.keys = documentKeys
+        self.rows = rows
+        self.groupKeys = groupKeys
+        self.order = groupOrder
+    }
+}
+
+/// A value computed on another thread, read once that thread is done.
+private final class Prepared<T>: @unchecked Sendable {
+    var value: T?
 }
 
 /// A collection of one database, compared byte for byte as SQLite compares its names.
