@@ -32,7 +32,7 @@ struct ProtoWriter: ~Copyable {
     private mutating func grow(_ more: Int) {
         let larger = max(capacity * 2, count + more)
         let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
-        moved.update(from: base, count: count)
+        moved.initialize(from: base, count: count)
         base.deallocate()
         base = moved
         capacity = larger
