@@ -220,13 +220,10 @@ enum EntityCodec {
 
     /// Each field of `region`, which must be well-formed.
     private static func read(_ region: WireRegion, _ body: (WireRegion.Field) throws -> Void) throws {
-        guard try region.fields({ try body($0); return true }) else { throw WireError("an entity's bytes are malformed") }
+        try region.forEachField(malformed: "an entity's bytes are malformed", body)
     }
 
-    private static func string(_ region: WireRegion) throws -> String {
-        guard let s = String(validating: region.buffer, as: UTF8.self) else { throw WireError("a text field is not UTF-8") }
-        return s
-    }
+    private static func string(_ region: WireRegion) throws -> String { try region.text("a text field") }
 
     private static func decodeKey(_ region: WireRegion) throws -> (app: String, path: [String], database: String) {
         var app = ""

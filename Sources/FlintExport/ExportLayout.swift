@@ -107,23 +107,16 @@ public enum ExportLayout {
     /// The text of field 2 of each field-`entry` message of `record` (how both metadata files name
     /// the files they list).
     private static func names(in record: ArraySlice<UInt8>, entry: Int) throws -> [String] {
+        let malformed = "the metadata's bytes are malformed"
         var out: [String] = []
-        let wellFormed = try record.withUnsafeBytes { bytes in
-            try WireRegion(bytes).fields { field in
-                guard case .message(entry, let e) = field else { return true }
-                let ok = try e.fields { f in
-                    guard case .message(2, let text) = f else { return true }
-                    guard let name = String(validating: text.buffer, as: UTF8.self) else {
-                        throw WireError("a file name is not UTF-8")
-                    }
-                    out.append(name)
-                    return true
+        try record.withUnsafeBytes { bytes in
+            try WireRegion(bytes).forEachField(malformed: malformed) { field in
+                guard case .message(entry, let e) = field else { return }
+                try e.forEachField(malformed: malformed) { f in
+                    if case .message(2, let text) = f { out.append(try text.text("a file name")) }
                 }
-                guard ok else { throw WireError("the metadata's bytes are malformed") }
-                return true
             }
         }
-        guard wellFormed else { throw WireError("the metadata's bytes are malformed") }
         return out
     }
 

@@ -1,3 +1,4 @@
+import FlintCore
 import Foundation
 
 /// Protocol-buffer wire encoding, just what the legacy entity format needs: varints, 64-bit
@@ -153,4 +154,18 @@ enum WireType: UInt8 {
 struct WireError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension WireRegion {
+    /// Each field in order; `malformed` is the error when the bytes are not well-formed.
+    @inline(__always)
+    func forEachField(malformed: @autoclosure () -> String, _ body: (Field) throws -> Void) throws {
+        guard try fields({ try body($0); return true }) else { throw WireError(malformed()) }
+    }
+
+    /// The bytes as UTF-8 text; `what` names them in the error.
+    func text(_ what: String) throws -> String {
+        guard let s = String(validating: buffer, as: UTF8.self) else { throw WireError("\(what) is not UTF-8") }
+        return s
+    }
 }
