@@ -16,7 +16,7 @@ struct TriggerAcceptsTests {
             try await write(service, set("orders/o1", ["status": .string("ready")]))
             try await write(service, .delete(name("orders/o1")))
             try await write(service, set("orders/o2", ["status": .string("ready")]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(seen.all.map { "\($0.path.lastSegment) \($0.kind)" }.sorted() == ["o1 updated", "o2 created"])
             #expect(runtime.runs(limit: 10, trigger: "ready").count == 2)  // refused changes leave no run either
         }

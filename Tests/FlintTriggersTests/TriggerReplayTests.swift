@@ -14,7 +14,7 @@ struct TriggerReplayTests {
             try runtime.onDocumentWritten("orders/{id}") { _, _ in }
             try await write(service, set("orders/o1", ["a": .integer(1)]))
             try await write(service, set("orders/o1", ["a": .integer(2)]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             let runs = runtime.runs(limit: 10)
             #expect(runs.map(\.id) == [2, 1])
             let (run, event) = try #require(runtime.run(2))
@@ -34,7 +34,7 @@ struct TriggerReplayTests {
                 try await context.commit([.set(context.database.name(of: ResourcePath(["audit", e.params["id"]!])), ["ok": .boolean(true)])])
             }
             try await write(service, set("orders/o1", ["total": .integer(5)]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             let failed = try #require(runtime.runs(limit: 1).first)
             #expect(failed.status == .failed && failed.error?.contains("handler bug") == true)
 
@@ -53,7 +53,7 @@ struct TriggerReplayTests {
         try await withRuntime { service, runtime in
             try runtime.onDocumentCreated("orders/{id}") { _, _ in throw FirestoreError(.internal, "still broken") }
             try await write(service, set("orders/o1", ["a": .integer(1)]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             let replayed = try await runtime.replay(run: 1)
             #expect(replayed.status == .failed && replayed.error?.contains("still broken") == true && replayed.replayOf == 1)
         }
@@ -68,7 +68,7 @@ struct TriggerReplayTests {
             // A write one level deep fires nothing: its run records no event.
             try await write(service, set("orders/deep", ["a": .integer(1)]), depth: 1)
             try await write(service, set("orders/o1", ["a": .integer(1)]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             let stopped = try #require(runtime.runs(limit: 10).first { $0.status == .stopped })
             let error = await #expect(throws: FirestoreError.self) { try await runtime.replay(run: stopped.id) }
             #expect(error?.code == .failedPrecondition)

@@ -50,6 +50,12 @@ func withRuntime(
     try await withRunningServices([runtime.dispatcher]) { try await body(service, runtime, store) }
 }
 
+extension TriggerRuntime {
+    /// Waits until every run is done. Generous: under a parallel test run on a loaded machine the
+    /// runs can take seconds, and a test only waits as long as they do.
+    func settle() async throws { try await waitUntilIdle(timeout: .seconds(30)) }
+}
+
 @Suite("Trigger runtime")
 struct TriggerRuntimeTests {
     @Test func createdUpdatedDeletedCarryParamsSnapshotsMaskAndCommitTime() async throws {
@@ -61,7 +67,7 @@ struct TriggerRuntimeTests {
             try await write(service, set("orders/o1", ["a": .integer(1), "m": .map(["x": .integer(1), "y": .integer(3)])]))
             try await write(service, set("orders/o1/items/i1", ["q": .integer(1)]))
             try await write(service, .delete(name("orders/o1")))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             let events = seen.all
             #expect(events.map(\.kind) == [.created, .updated, .deleted])
             #expect(events.allSatisfy { $0.params == ["orderId": "o1"] })
@@ -82,7 +88,7 @@ struct TriggerRuntimeTests {
             var create = set("orders/o1", ["a": .integer(1)])
             create.currentDocument.exists = false
             await #expect(throws: FirestoreError.self) { try await write(service, set("orders/o2", [:]), create) }
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(seen.all.map(\.path.description) == ["orders/o1"])
         }
     }
@@ -102,7 +108,7 @@ struct TriggerRuntimeTests {
                         if n < 3 { throw FirestoreError(.unavailable, "not yet") }
                     }), retry: true))
             try await write(service, set("c/d", [:]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(calls.withLock { $0 } == 3)
             let runs = runtime.runs(limit: 10).reversed().map(\.status)
             #expect(Array(runs) == [.retrying, .retrying, .succeeded])
@@ -127,7 +133,7 @@ struct TriggerRuntimeTests {
                 throw FirestoreError(.internal, "boom")
             }
             try await write(service, set("c/d", [:]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(calls.withLock { $0 } == 1)
             let run = try #require(runtime.runs(limit: 5).first)
             #expect(run.status == .failed && run.error == "INTERNAL: boom" && run.document == name("c/d"))
@@ -142,7 +148,7 @@ struct TriggerRuntimeTests {
             let audits = Seen()
             try runtime.onDocumentCreated("audit/{id}") { e, _ in audits.add(e) }
             try await write(service, set("orders/o1", [:]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(audits.all.map(\.depth) == [1])
             let orderRun = try #require(runtime.runs(limit: 5).first { $0.trigger == "created:orders/{id}" })
             #expect(orderRun.writes == [name("audit/o1")])
@@ -160,7 +166,7 @@ struct TriggerRuntimeTests {
                 try await ctx.commit([.set(ctx.name(e.path), ["n": .integer(n + 1)])])
             }
             try await write(service, set("loop/x", ["n": .integer(0)]))
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(calls.withLock { $0 } == 5)
             let stopped = runtime.runs(limit: 10).filter { $0.status == .stopped }
             #expect(stopped.count == 1 && stopped[0].depth == 5)
@@ -196,7 +202,7 @@ struct TriggerRuntimeTests {
             let seen = Seen()
             try runtime.onDocumentCreated("c/{id}") { e, _ in seen.add(e) }
             for i in 0..<5 { try await write(service, set("c/d\(i)", [:])) }
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             let ids = seen.all.map(\.id)
             #expect(ids.count == 10)
             #expect(Set(ids).count == 5)
@@ -217,7 +223,7 @@ struct TriggerRuntimeTests {
                 request.writes = [set("c/same", ["i": .integer(Int64(i))])]
                 _ = try await service.commit(request, context: CallContext(auth: .admin))
             }
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             let order = seen.all.map { $0.after!.fields["i"]!.integerValue }
             #expect(order.count == 40 && Set(order).count == 40)
             #expect(order != Array(0..<40))
@@ -235,7 +241,7 @@ struct TriggerRuntimeTests {
             #expect(error?.message.contains("1 event(s) pending") == true && error?.message.contains("paused") == true)
             #expect(seen.all.isEmpty)
             runtime.resume()
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(seen.all.count == 1)
         }
     }
@@ -252,7 +258,7 @@ struct TriggerRuntimeTests {
             #expect(runtime.activity.waitingForTrigger == 3)
             let seen = Seen()
             try runtime.onDocumentCreated("c/{id}", key: "k") { e, _ in seen.add(e) }
-            try await runtime.waitUntilIdle(timeout: .seconds(30))
+            try await runtime.settle()
             #expect(seen.all.map(\.path.lastSegment).sorted() == ["d0", "d1", "d2"])
         }
         try await withRuntime(path: file) { _, runtime in
@@ -272,7 +278,7 @@ struct TriggerRuntimeTests {
                 #expect(runtime.activity.pending == 1)
                 #expect(try await store.read { try $0.outbox() }.count == (path == nil ? 0 : 1))
                 runtime.resume()
-                try await runtime.waitUntilIdle(timeout: .seconds(30))
+                try await runtime.settle()
                 #expect(seen.all.count == 1)
                 #expect(try await store.read { try $0.outbox() }.isEmpty)
             }
